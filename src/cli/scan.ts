@@ -1,0 +1,106 @@
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { readBaseline, writeBaseline } from '../core/baseline.js';
+import { loadConfig, type FailOn } from '../core/config/load.js';
+import { defaultWorkerCount, runScan } from '../core/engine.js';
+import { UsageError } from '../core/errors.js';
+import type { ScanReport } from '../core/report-model.js';
+import { SEVERITIES, severityRank } from '../core/severity.js';
+import { REPORTER_NAMES, REPORTERS, type ReporterName } from '../report/index.js';
+import { ProgressLine } from './progress.js';
+
+interface ScanFlags {
+  format: ReporterName;
+  output?: string;
+  failOn?: FailOn;
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  workers?: string;
+  progress: boolean;
+}
+
+const DEFAULT_FAIL_ON: FailOn = 'high';
+
+export function scanCommand(setExitCode: (code: number) => void): Command {
+  return new Command('scan')
+    .description('Scan files and directories; every examined file gets a verdict.')
+    .argument('<paths...>', 'files or directories to scan')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(REPORTER_NAMES).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        `exit 1 when a finding is at or above this severity (default: ${DEFAULT_FAIL_ON})`,
+      ).choices([...SEVERITIES, 'none']),
+    )
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: nearest .mlsec.toml or pyproject.toml [tool.mlsec])',
+    )
+    .option('--baseline <file>', 'suppress the findings recorded in this baseline')
+    .option('--write-baseline <file>', 'record the unsuppressed findings of this scan as a baseline')
+    .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
+    .option('--no-progress', 'never show the progress line')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      setExitCode(await runScanCommand(paths, flags));
+    });
+}
+
+async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number> {
+  const config = await loadConfig(paths[0] ?? '.', flags.config);
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  const workers = flags.workers === undefined ? defaultWorkerCount() : parseWorkers(flags.workers);
+  const progress = new ProgressLine(flags.progress);
+  let report: ScanReport;
+  try {
+    report = await runScan({
+      paths,
+      config,
+      workers,
+      ...(baseline !== undefined && { baseline }),
+      onProgress: (done, total) => {
+        progress.update(done, total);
+      },
+    });
+  } finally {
+    progress.clear();
+  }
+
+  const toTerminal = flags.output === undefined && process.stdout.isTTY;
+  const text = REPORTERS[flags.format](report, { color: wantsColor(toTerminal), cwd: process.cwd() });
+  if (flags.output === undefined) process.stdout.write(text);
+  else await writeFile(flags.output, text);
+  // The text report already lists warnings; other formats and files keep stdout machine-readable, so say them here.
+  if (flags.format !== 'text' || flags.output !== undefined) {
+    for (const warning of report.warnings) process.stderr.write(`mlsec: warning: ${warning}\n`);
+  }
+  if (flags.writeBaseline !== undefined) await writeBaseline(flags.writeBaseline, report.findings);
+
+  const failOn = flags.failOn ?? config.failOn ?? DEFAULT_FAIL_ON;
+  return exceedsThreshold(report, failOn) ? 1 : 0;
+}
+
+function exceedsThreshold(report: ScanReport, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  const threshold = severityRank(failOn);
+  return report.findings.some(
+    (finding) => finding.suppressed === undefined && severityRank(finding.severity) >= threshold,
+  );
+}
+
+function parseWorkers(text: string): number {
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new UsageError('USAGE_BAD_OPTION', `--workers takes a whole number of at least 1, not "${text}"`);
+  }
+  return count;
+}
+
+/** FORCE_COLOR (other than `0`) turns colour on, a non-empty NO_COLOR turns it off (https://no-color.org). */
+function wantsColor(toTerminal: boolean): boolean {
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined && force !== '0') return true;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  return toTerminal;
+}

@@ -1,0 +1,90 @@
+import type { SchemaObject } from 'ajv';
+
+/** A size is bytes as a number, or a string such as `512MiB`, `4GiB`, `100MB`. */
+type SizeSetting = number | string;
+
+/** The configuration as written in `.mlsec.toml` (top level) or `[tool.mlsec]` in pyproject.toml. */
+export interface ConfigFile {
+  include?: string[];
+  exclude?: string[];
+  'fail-on'?: string;
+  pickle?: {
+    'allow-globals'?: string[];
+    'deny-globals'?: string[];
+  };
+  limits?: {
+    'max-file-size'?: SizeSetting;
+    'max-decompressed-size'?: SizeSetting;
+    'max-compression-ratio'?: number;
+    'max-nesting-depth'?: number;
+    'max-archive-members'?: number;
+    'max-stack-depth'?: number;
+    'max-memo-entries'?: number;
+    'max-opcodes'?: number;
+    /** Seconds per file. */
+    timeout?: number;
+  };
+  ignore?: IgnoreEntry[];
+}
+
+/** One accepted risk. At least one of rule, path and fingerprint must be given; the reason is mandatory. */
+export interface IgnoreEntry {
+  rule?: string;
+  /** Glob, relative to the directory holding the configuration file. */
+  path?: string;
+  fingerprint?: string;
+  reason: string;
+  /** `YYYY-MM-DD`. From that day on the entry no longer applies and a warning says so. */
+  expires?: string;
+}
+
+const stringList = { type: 'array', items: { type: 'string' } };
+const size = { type: ['number', 'string'] };
+const count = { type: 'integer', minimum: 1 };
+
+/** JSON Schema of {@link ConfigFile}; also what editors can use to complete `.mlsec.toml`. */
+export const CONFIG_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    include: stringList,
+    exclude: stringList,
+    'fail-on': { type: 'string' },
+    pickle: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { 'allow-globals': stringList, 'deny-globals': stringList },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        'max-file-size': size,
+        'max-decompressed-size': size,
+        'max-compression-ratio': { type: 'number', exclusiveMinimum: 1 },
+        'max-nesting-depth': count,
+        'max-archive-members': count,
+        'max-stack-depth': count,
+        'max-memo-entries': count,
+        'max-opcodes': count,
+        timeout: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+    ignore: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: {
+          rule: { type: 'string' },
+          path: { type: 'string' },
+          fingerprint: { type: 'string' },
+          reason: { type: 'string', minLength: 1 },
+          expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        },
+        anyOf: [{ required: ['rule'] }, { required: ['path'] }, { required: ['fingerprint'] }],
+      },
+    },
+  },
+};

@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os';
+import { walk } from '../targets/walk.js';
+import { SCANNERS } from '../scanners/index.js';
+import { assembleReport } from './assemble.js';
+import type { ResolvedConfig } from './config/load.js';
+import { WorkerPool } from './pool.js';
+import type { ScanReport } from './report-model.js';
+import { scanFile, type FileOutcome, type FileTask } from './scan-file.js';
+import { Suppressor } from './suppress.js';
+
+export interface ScanOptions {
+  readonly paths: readonly string[];
+  readonly config: ResolvedConfig;
+  /** Fingerprints accepted by a baseline file. */
+  readonly baseline?: ReadonlySet<string>;
+  /** Worker threads; 0 scans on the calling thread (used by tests that run from TypeScript sources). */
+  readonly workers?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** `YYYY-MM-DD` used to expire ignore entries; today by default. */
+  readonly today?: string;
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Walks the paths, scans every file a scanner claims, and assembles the report. */
+export async function runScan(options: ScanOptions): Promise<ScanReport> {
+  const started = performance.now();
+  const { config } = options;
+  const tasks = await walk(options.paths, {
+    root: config.root,
+    include: config.include,
+    exclude: config.exclude,
+  });
+  const progress = (done: number): void => options.onProgress?.(done, tasks.length);
+  const workers = Math.min(options.workers ?? defaultWorkerCount(), tasks.length);
+  const outcomes =
+    workers === 0
+      ? await scanInProcess(tasks, config, progress)
+      : await scanOnWorkers(tasks, config, workers, progress);
+  const suppressor = new Suppressor(
+    config.ignores,
+    config.root,
+    options.baseline ?? new Set(),
+    options.today ?? new Date().toISOString().slice(0, 10),
+  );
+  const examined = outcomes.filter((outcome) => outcome !== undefined);
+  return assembleReport(examined, suppressor, Math.round(performance.now() - started));
+}
+
+async function scanInProcess(
+  tasks: readonly FileTask[],
+  config: ResolvedConfig,
+  progress: (done: number) => void,
+): Promise<(FileOutcome | undefined)[]> {
+  const outcomes: (FileOutcome | undefined)[] = [];
+  for (const task of tasks) {
+    outcomes.push(await scanFile(task, SCANNERS, config.settings));
+    progress(outcomes.length);
+  }
+  return outcomes;
+}
+
+async function scanOnWorkers(
+  tasks: readonly FileTask[],
+  config: ResolvedConfig,
+  workers: number,
+  progress: (done: number) => void,
+): Promise<(FileOutcome | undefined)[]> {
+  const pool = new WorkerPool(config.settings, workers, new URL('./worker.js', import.meta.url));
+  try {
+    return await pool.run(tasks, progress);
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,34 @@
+import type { Finding } from './finding.js';
+import type { Severity } from './severity.js';
+import type { Verdict } from './verdict.js';
+
+/** One examined file. Every examined file appears, clean ones included. */
+export interface FileReport {
+  /** Path as reached from the scan argument, `/`-separated (e.g. `corpus/a/b.pkl` for argument `corpus`). */
+  readonly path: string;
+  readonly format: string;
+  readonly verdict: Verdict;
+  readonly size: number;
+  /** Ids of this file's findings (suppressed ones included), in report order. */
+  readonly findings: readonly string[];
+}
+
+export interface ScanSummary {
+  readonly files: number;
+  readonly verdicts: Readonly<Record<Verdict, number>>;
+  /** Findings that are not suppressed. */
+  readonly findings: number;
+  readonly suppressed: number;
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+  readonly durationMs: number;
+}
+
+export interface ScanReport {
+  readonly tool: { readonly name: 'mlsec'; readonly version: string };
+  readonly files: readonly FileReport[];
+  /** All findings, suppressed ones included (they carry `suppressed`), ordered by file then offset. */
+  readonly findings: readonly Finding[];
+  readonly summary: ScanSummary;
+  /** Non-fatal notes for the user: expired ignores, unreadable directories, … */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,96 @@
+import { open } from 'node:fs/promises';
+import { LimitError } from './errors.js';
+import type { RawFinding } from './finding.js';
+import { PROBE_BYTES, type FileScanner, type Probe, type ScanContext, type ScanSettings } from './scanner.js';
+import { reportUnreadable } from './unreadable.js';
+
+/** What scanning one file produced. Plain data: it crosses the worker-thread boundary. */
+export interface FileOutcome {
+  readonly absolutePath: string;
+  readonly displayPath: string;
+  readonly format: string;
+  readonly size: number;
+  readonly findings: readonly RawFinding[];
+}
+
+export interface FileTask {
+  readonly absolutePath: string;
+  readonly displayPath: string;
+}
+
+class FileScanContext implements ScanContext {
+  readonly findings: RawFinding[] = [];
+  readonly settings: ScanSettings;
+  readonly deadline: number;
+
+  constructor(settings: ScanSettings) {
+    this.settings = settings;
+    this.deadline = Date.now() + settings.limits.timeoutMs;
+  }
+
+  report(finding: RawFinding): void {
+    this.findings.push(finding);
+  }
+
+  checkDeadline(): void {
+    if (Date.now() > this.deadline) {
+      throw new LimitError('TIME', `scanning took longer than ${this.settings.limits.timeoutMs / 1000} s`);
+    }
+  }
+}
+
+/**
+ * Classifies one file by content and runs the first scanner that claims it. Returns undefined when no scanner
+ * claims the file (it is not examined). Never throws for problems with the file's content: those become
+ * findings, so every examined file gets a verdict.
+ */
+export async function scanFile(
+  task: FileTask,
+  scanners: readonly FileScanner[],
+  settings: ScanSettings,
+): Promise<FileOutcome | undefined> {
+  let probe: Probe;
+  try {
+    probe = await readProbe(task);
+  } catch (error) {
+    // A file we cannot even open is examined but unread: fail closed rather than skip it silently.
+    const context = new FileScanContext(settings);
+    reportUnreadable(context, error);
+    return { ...task, format: 'unknown', size: 0, findings: context.findings };
+  }
+  for (const scanner of scanners) {
+    const detected = scanner.detect(probe);
+    if (detected === undefined) continue;
+    const context = new FileScanContext(settings);
+    let format = detected;
+    if (probe.size > settings.limits.maxFileBytes) {
+      reportUnreadable(
+        context,
+        new LimitError(
+          'FILE_SIZE',
+          `file has ${probe.size} bytes, more than the limit of ${settings.limits.maxFileBytes}`,
+        ),
+      );
+    } else {
+      try {
+        format = (await scanner.scan(task.absolutePath, probe, context)).format;
+      } catch (error) {
+        reportUnreadable(context, error);
+      }
+    }
+    return { ...task, format, size: probe.size, findings: context.findings };
+  }
+  return undefined;
+}
+
+async function readProbe(task: FileTask): Promise<Probe> {
+  const handle = await open(task.absolutePath, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, PROBE_BYTES));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return { path: task.displayPath, head: head.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,49 @@
+import type { RawFinding } from './finding.js';
+import type { Limits } from './limits.js';
+import type { Rule } from './rule.js';
+
+/** The first bytes of a file plus what the file system says about it; enough to classify by content. */
+export interface Probe {
+  /** Path as displayed (relative to the scan argument), `/`-separated. */
+  readonly path: string;
+  /** Up to {@link PROBE_BYTES} leading bytes. */
+  readonly head: Uint8Array;
+  readonly size: number;
+}
+
+export const PROBE_BYTES = 4096;
+
+/** Extra allowed or denied pickle globals from configuration, as `module.qualname` or `module.*`. */
+export interface PicklePolicyOptions {
+  readonly allowGlobals: readonly string[];
+  readonly denyGlobals: readonly string[];
+}
+
+/** Everything a scanner may use while it scans one file. Plain data, so it can be sent to a worker thread. */
+export interface ScanSettings {
+  readonly limits: Limits;
+  readonly pickle: PicklePolicyOptions;
+}
+
+export interface ScanContext {
+  readonly settings: ScanSettings;
+  /** Epoch milliseconds after which the scan of this file must stop with a `TIME` limit error. */
+  readonly deadline: number;
+  report(finding: RawFinding): void;
+  /** Throws a `LimitError('TIME')` once the deadline has passed. Cheap enough to call every few thousand steps. */
+  checkDeadline(): void;
+}
+
+/** Result of one scanner on one file, besides the findings it reported through the context. */
+export interface ScanOutcome {
+  /** Detected format, e.g. `pickle`, `pytorch-zip`, `joblib+zlib`. */
+  readonly format: string;
+}
+
+export interface FileScanner {
+  readonly name: string;
+  readonly rules: readonly Rule[];
+  /** Returns the format this scanner recognises in the probe, or undefined when the file is not for it. */
+  detect(probe: Probe): string | undefined;
+  scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome>;
+}

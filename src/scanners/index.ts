@@ -1,0 +1,5 @@
+import type { FileScanner } from '../core/scanner.js';
+import { modelScanner } from './model/index.js';
+
+/** Scanners in the order they are offered each file; the first whose `detect` claims it scans it. */
+export const SCANNERS: readonly FileScanner[] = [modelScanner];

@@ -1,0 +1,143 @@
+import { defineRule } from '../../core/rule.js';
+
+export const PICKLE_DANGEROUS_CALLABLE = defineRule({
+  id: 'MODEL-PICKLE-001',
+  domain: 'model',
+  title: 'Pickle references a dangerous callable',
+  description:
+    'Loading this pickle imports or calls a callable that can run commands, evaluate code, import arbitrary ' +
+    'modules, load native code, touch the network or the file system (for example `posix.system`, ' +
+    '`builtins.eval`, `builtins.getattr`, `importlib.import_module`, `subprocess.Popen`). `pickle.load`, ' +
+    '`torch.load(weights_only=False)`, `joblib.load` and `numpy.load(allow_pickle=True)` run it as soon as ' +
+    'the file is loaded.',
+  fix: 'Do not load this file. Obtain the model from a trusted source in a format without code execution (safetensors for tensors, skops for scikit-learn, ONNX), or load tensors with `torch.load(..., weights_only=True)` on torch >= 2.6.',
+  severity: 'critical',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-502', 'CWE-94'],
+  owasp: ['ML06:2023', 'ML10:2023'],
+});
+
+export const PICKLE_UNLISTED_GLOBAL = defineRule({
+  id: 'MODEL-PICKLE-002',
+  domain: 'model',
+  title: 'Pickle references a global outside the allow list',
+  description:
+    'The pickle imports a global that is neither on the allow list of classes and functions that legitimate ' +
+    'PyTorch, NumPy, scikit-learn and standard-library pickles use, nor on the deny list. Importing it runs ' +
+    'the module it lives in, and calling it may do anything that code does.',
+  fix: 'Review the named global. If it is your own trusted class, add it to `[pickle] allow-globals` in the configuration; otherwise do not load the file.',
+  severity: 'medium',
+  confidence: 'medium',
+  verdict: 'suspicious',
+  cwe: ['CWE-502'],
+  owasp: ['ML06:2023'],
+});
+
+export const PICKLE_UNRESOLVED_CALLABLE = defineRule({
+  id: 'MODEL-PICKLE-003',
+  domain: 'model',
+  title: 'Pickle calls or imports something that cannot be resolved statically',
+  description:
+    'The unpickler would import or call an object whose identity depends on values computed while loading ' +
+    '(for example STACK_GLOBAL on strings built at load time, an extension-registry code, or a call on the ' +
+    'result of another call). Scanners that cannot tell what runs must not call the file clean.',
+  fix: 'Do not load the file unless its origin is trusted; re-export the model in a code-free format.',
+  severity: 'high',
+  confidence: 'medium',
+  verdict: 'suspicious',
+  cwe: ['CWE-502'],
+  owasp: ['ML06:2023'],
+});
+
+export const PICKLE_CODE_OBJECT = defineRule({
+  id: 'MODEL-PICKLE-004',
+  domain: 'model',
+  title: 'Pickle rebuilds Python code',
+  description:
+    'The pickle reconstructs a code object or function from bytecode (dill or cloudpickle by-value functions, ' +
+    '`types.CodeType`, `marshal.loads`). That code is arbitrary and runs whenever the function is called, ' +
+    'often as part of loading.',
+  fix: 'Treat the file as executable code. Load it only if you would run a script from the same source; prefer formats that store data only.',
+  severity: 'critical',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-502', 'CWE-94'],
+  owasp: ['ML06:2023', 'ML10:2023'],
+});
+
+export const PICKLE_STREAM_ANOMALY = defineRule({
+  id: 'MODEL-PICKLE-005',
+  domain: 'model',
+  title: 'Pickle stream is read differently by different loaders',
+  description:
+    'The pickle stream has a structure that legitimate picklers never write and that different unpicklers ' +
+    'interpret differently, such as an opcode or payload that straddles a FRAME boundary. Attackers use ' +
+    'this to hide opcodes from scanners. Both readings are scanned.',
+  fix: 'Do not load the file. Re-create it with a standard pickler from a trusted source.',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'suspicious',
+  cwe: ['CWE-436', 'CWE-502'],
+  owasp: ['ML06:2023'],
+});
+
+export const ARCHIVE_INCONSISTENT = defineRule({
+  id: 'MODEL-ARCHIVE-001',
+  domain: 'model',
+  title: 'Archive structure that loaders read differently',
+  description:
+    'The model archive has a structure that makes tools disagree about its contents: local and central zip ' +
+    'headers that name different files, duplicate member names, a wrong CRC-32, encryption or unusual flag ' +
+    'bits on plain members, or an unsupported compression method. PyTorch ignores most of these while ' +
+    "Python's zipfile refuses them, which is how scanners built on zipfile have been bypassed.",
+  fix: 'Do not load the file. Re-create the archive with the original producer (for example `torch.save`).',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'suspicious',
+  cwe: ['CWE-436'],
+  owasp: ['ML06:2023'],
+});
+
+export const POLYGLOT_FILE = defineRule({
+  id: 'MODEL-POLYGLOT-001',
+  domain: 'model',
+  title: 'File is valid in more than one format',
+  description:
+    'The file parses as two formats at once (for example a pickle followed by a zip archive, or data before ' +
+    'a zip archive). Different loaders pick different views; a scanner that checks one view misses a payload ' +
+    'in the other. Every view is scanned.',
+  fix: 'Do not load the file. Legitimate producers never write polyglots.',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'suspicious',
+  cwe: ['CWE-436'],
+  owasp: ['ML06:2023'],
+});
+
+export const NUMPY_OBJECT_ARRAY = defineRule({
+  id: 'MODEL-NUMPY-001',
+  domain: 'model',
+  title: 'NumPy array stores Python objects',
+  description:
+    'The .npy data (or an .npz member) has an object dtype, so its payload is a pickle and loading it needs ' +
+    '`numpy.load(..., allow_pickle=True)`. The embedded pickle is scanned and raises its own findings; this ' +
+    'one records that the file is not plain numeric data.',
+  fix: 'Store numeric data with a numeric dtype, or strings with a fixed-width string dtype, so the file loads with `allow_pickle=False`.',
+  severity: 'low',
+  confidence: 'high',
+  verdict: 'clean',
+  cwe: ['CWE-502'],
+  owasp: ['ML06:2023'],
+});
+
+export const MODEL_RULES = [
+  PICKLE_DANGEROUS_CALLABLE,
+  PICKLE_UNLISTED_GLOBAL,
+  PICKLE_UNRESOLVED_CALLABLE,
+  PICKLE_CODE_OBJECT,
+  PICKLE_STREAM_ANOMALY,
+  ARCHIVE_INCONSISTENT,
+  POLYGLOT_FILE,
+  NUMPY_OBJECT_ARRAY,
+] as const;

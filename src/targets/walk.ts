@@ -1,0 +1,90 @@
+import { opendir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { UsageError } from '../core/errors.js';
+
+export interface WalkedFile {
+  readonly absolutePath: string;
+  /** The path as reached from the argument given: `corpus/a/b.pkl` for argument `corpus`. */
+  readonly displayPath: string;
+}
+
+export interface WalkFilter {
+  /** Directory the globs are relative to. */
+  readonly root: string;
+  /** When non-empty, only files matching one of these are kept. */
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+}
+
+/**
+ * Lists the regular files under the given paths, sorted, without reading them. Symbolic links to files are
+ * followed (Hugging Face caches link snapshots to blobs); links to directories are not, so cycles are impossible.
+ * An explicitly named file is always kept, whatever the filters say.
+ */
+export async function walk(paths: readonly string[], filter: WalkFilter): Promise<WalkedFile[]> {
+  const included = filter.include.length === 0 ? () => true : picomatch([...filter.include], { dot: true });
+  const excluded = filter.exclude.length === 0 ? () => false : picomatch([...filter.exclude], { dot: true });
+  const keep = (absolutePath: string, isDirectory: boolean): boolean => {
+    const path = toPosix(relative(filter.root, absolutePath));
+    // A directory is pruned when the glob for everything beneath it matches.
+    if (isDirectory) return !excluded(`${path}/`) && !excluded(`${path}/x`);
+    return included(path) && !excluded(path);
+  };
+
+  const files: WalkedFile[] = [];
+  const seen = new Set<string>();
+  const add = (absolutePath: string, displayPath: string): void => {
+    if (seen.has(absolutePath)) return;
+    seen.add(absolutePath);
+    files.push({ absolutePath, displayPath });
+  };
+
+  for (const argument of paths) {
+    const absolute = resolve(argument);
+    const info = await stat(absolute).catch((error: unknown) => {
+      throw new UsageError('USAGE_PATH_NOT_FOUND', `cannot read ${argument}`, { cause: error });
+    });
+    if (info.isFile()) {
+      add(absolute, toPosix(argument));
+    } else if (info.isDirectory()) {
+      await walkDirectory(absolute, toPosix(argument), keep, add);
+    }
+  }
+  files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
+  return files;
+}
+
+async function walkDirectory(
+  directory: string,
+  display: string,
+  keep: (absolutePath: string, isDirectory: boolean) => boolean,
+  add: (absolutePath: string, displayPath: string) => void,
+): Promise<void> {
+  const pending: [string, string][] = [[directory, display]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [absoluteDirectory, displayDirectory] = next;
+    for await (const entry of await opendir(absoluteDirectory)) {
+      const absolutePath = join(absoluteDirectory, entry.name);
+      const displayPath =
+        displayDirectory === '.' ? entry.name : `${displayDirectory.replace(/\/$/, '')}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (keep(absolutePath, true)) pending.push([absolutePath, displayPath]);
+      } else if (entry.isFile() || (entry.isSymbolicLink() && (await isFileTarget(absolutePath)))) {
+        if (keep(absolutePath, false)) add(absolutePath, displayPath);
+      }
+    }
+  }
+}
+
+async function isFileTarget(link: string): Promise<boolean> {
+  try {
+    return (await stat(link)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}

@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** End-to-end: the built CLI (`npm test` builds first), with worker threads, on the bundled demo. */
+const REPO = resolve(import.meta.dirname, '../..');
+const BIN = join(REPO, 'bin/mlsec.js');
+
+interface JsonReport {
+  tool: { name: string; version: string };
+  files: { path: string; format: string; verdict: string; findings: string[] }[];
+  findings: {
+    id: string;
+    ruleId: string;
+    severity: string;
+    evidence?: string;
+    location: { path: string; member?: string };
+    suppressed?: unknown;
+  }[];
+  summary: { files: number; findings: number; suppressed: number };
+}
+
+function mlsec(args: string[], cwd = REPO): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('node', [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function demoCopy(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'mlsec-cli-'));
+  await mkdir(join(directory, 'models'));
+  for (const name of ['clean_model.pt', 'malicious_model.pt']) {
+    await copyFile(join(REPO, 'examples/demo', name), join(directory, 'models', name));
+  }
+  return directory;
+}
+
+describe('mlsec scan', () => {
+  it('finds the malicious demo model, passes the clean one and exits 1', () => {
+    const run = mlsec(['scan', 'examples/demo', '--format', 'json']);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.tool.name).toBe('mlsec');
+    expect(report.files.map((file) => [file.path, file.format, file.verdict])).toEqual([
+      ['examples/demo/clean_model.pt', 'pytorch-zip', 'clean'],
+      ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
+    ]);
+    const [malicious] = report.findings.filter((finding) => finding.ruleId === 'MODEL-PICKLE-001');
+    expect(malicious?.evidence).toContain("posix.system('echo pwned')");
+    expect(malicious?.location).toMatchObject({
+      path: 'examples/demo/malicious_model.pt',
+      member: 'malicious_model/data.pkl',
+    });
+  });
+
+  it('prints readable text without colour when NO_COLOR is set', () => {
+    const run = mlsec(['scan', 'examples/demo']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('malicious_model.pt');
+    expect(run.stdout).toContain('MODEL-PICKLE-001');
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('exits 0 with --fail-on none and 2 on usage errors', () => {
+    expect(mlsec(['scan', 'examples/demo', '--fail-on', 'none']).status).toBe(0);
+    expect(mlsec(['scan', 'examples/demo/clean_model.pt']).status).toBe(0);
+    const missing = mlsec(['scan', 'does/not/exist']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('does/not/exist');
+    expect(mlsec(['scan', 'examples/demo', '--fail-on', 'severe']).status).toBe(2);
+    expect(mlsec(['scan', 'examples/demo', '--workers', 'many']).status).toBe(2);
+  });
+
+  it('writes SARIF with relative URIs to --output', async () => {
+    const directory = await demoCopy();
+    const output = join(directory, 'out.sarif');
+    const run = mlsec(['scan', 'models', '--format', 'sarif', '--output', output], directory);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const sarif = JSON.parse(await readFile(output, 'utf8')) as {
+      runs: {
+        results: {
+          ruleId: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[];
+      }[];
+    };
+    const uris = sarif.runs[0]?.results.map(
+      (result) => result.locations[0]?.physicalLocation.artifactLocation.uri,
+    );
+    expect(uris).toContain('models/malicious_model.pt');
+  });
+
+  it('accepts findings through a baseline and through a reasoned ignore entry', async () => {
+    const directory = await demoCopy();
+    expect(mlsec(['scan', 'models', '--write-baseline', 'baseline.json'], directory).status).toBe(1);
+    const baselined = mlsec(['scan', 'models', '--baseline', 'baseline.json', '--format', 'json'], directory);
+    expect(baselined.status).toBe(0);
+    const report = JSON.parse(baselined.stdout) as JsonReport;
+    expect(report.summary.findings).toBe(0);
+    expect(report.summary.suppressed).toBeGreaterThan(0);
+    expect(report.files.every((file) => file.verdict === 'clean')).toBe(true);
+
+    await writeFile(
+      join(directory, '.mlsec.toml'),
+      '[[ignore]]\nrule = "MODEL-PICKLE-001"\npath = "models/malicious_model.pt"\nreason = "demo payload"\nexpires = 2020-01-01\n',
+    );
+    const expired = mlsec(['scan', 'models'], directory);
+    expect(expired.status).toBe(1);
+    expect(expired.stdout).toContain('expired on 2020-01-01');
+  });
+
+  it('reports a broken baseline and a broken configuration with exit code 2', async () => {
+    const directory = await demoCopy();
+    await writeFile(join(directory, 'baseline.json'), '{"not": "a baseline"}');
+    expect(mlsec(['scan', 'models', '--baseline', 'baseline.json'], directory).status).toBe(2);
+    await writeFile(join(directory, '.mlsec.toml'), 'fail-on = [');
+    const broken = mlsec(['scan', 'models'], directory);
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain('.mlsec.toml');
+  });
+});
+
+describe('mlsec rules', () => {
+  it('lists every rule', () => {
+    const run = mlsec(['rules', '--format', 'json']);
+    expect(run.status).toBe(0);
+    const rules = JSON.parse(run.stdout) as { id: string; docs: string }[];
+    expect(rules.map((rule) => rule.id)).toContain('MODEL-PICKLE-001');
+    expect(rules.every((rule) => rule.docs === `docs/rules/${rule.id}.md`)).toBe(true);
+  });
+});

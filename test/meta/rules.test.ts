@@ -1,0 +1,68 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config/load.js';
+import { runScan } from '../../src/core/engine.js';
+import { ALL_RULES } from '../../src/core/registry.js';
+import { SCAN_RULES } from '../../src/core/scan-rules.js';
+import { SCANNERS } from '../../src/scanners/index.js';
+
+/**
+ * The typescript-eslint pattern: the registry, the docs folder and the fixtures must agree, so that no rule
+ * ships without a doc page, a file that triggers it and a file that must not.
+ */
+const REPO = resolve(import.meta.dirname, '../..');
+const FIXTURES = join(REPO, 'test/fixtures');
+const RULE_FIXTURES = JSON.parse(readFileSync(join(FIXTURES, 'rules.json'), 'utf8')) as Record<
+  string,
+  { bad: string[]; good: string[] }
+>;
+const REQUIRED_HEADINGS = ['## What it detects', '## Why it matters', '## Examples', '## How to fix'];
+
+describe('rule registry', () => {
+  it('holds exactly the rules the engine and the scanners declare, with unique well-formed ids', () => {
+    const declared = [...SCAN_RULES, ...SCANNERS.flatMap((scanner) => scanner.rules)].map((rule) => rule.id);
+    expect(ALL_RULES.map((rule) => rule.id).sort()).toEqual([...declared].sort());
+    expect(new Set(declared).size).toBe(declared.length);
+    for (const id of declared) expect(id).toMatch(/^[A-Z]+(-[A-Z]+)?-\d{3}$/);
+  });
+
+  it('has a doc page for every rule and no page without a rule', () => {
+    const pages = readdirSync(join(REPO, 'docs/rules')).filter((name) => name.endsWith('.md'));
+    expect(pages.sort()).toEqual(ALL_RULES.map((rule) => `${rule.id}.md`).sort());
+  });
+
+  it('has a fixture entry for every rule and none for unknown rules', () => {
+    expect(Object.keys(RULE_FIXTURES).sort()).toEqual(ALL_RULES.map((rule) => rule.id).sort());
+  });
+});
+
+describe.each(ALL_RULES.map((rule) => [rule.id, rule] as const))('%s', (id, rule) => {
+  it('documents itself with the title, metadata and required sections', () => {
+    const page = readFileSync(join(REPO, 'docs/rules', `${id}.md`), 'utf8');
+    expect(page.split('\n')[0]).toBe(`# ${id}: ${rule.title}`);
+    expect(page).toContain(
+      `| ${rule.severity} | ${rule.confidence} | ${rule.verdict} | ${rule.cwe.join(', ')} | ${rule.owasp.join(', ')} |`,
+    );
+    for (const heading of REQUIRED_HEADINGS) expect(page).toContain(heading);
+  });
+
+  it('is raised by its bad fixtures and not by its good ones', async () => {
+    const fixtures = RULE_FIXTURES[id];
+    expect(fixtures?.bad.length).toBeGreaterThan(0);
+    expect(fixtures?.good.length).toBeGreaterThan(0);
+    const config = await loadConfig(FIXTURES);
+    for (const [kind, paths] of [
+      ['bad', fixtures?.bad ?? []],
+      ['good', fixtures?.good ?? []],
+    ] as const) {
+      for (const path of paths) {
+        const absolute = join(FIXTURES, path);
+        expect(existsSync(absolute), `${path} exists`).toBe(true);
+        const report = await runScan({ paths: [absolute], config, workers: 0 });
+        const raised = report.findings.some((finding) => finding.ruleId === id);
+        expect(raised, `${id} ${kind === 'bad' ? 'raised' : 'not raised'} by ${path}`).toBe(kind === 'bad');
+      }
+    }
+  });
+});

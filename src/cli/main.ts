@@ -24,6 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }),
   );
   program.addCommand(rulesCommand());
+  // Commands built on their own do not inherit these settings from the program.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  }
   try {
     await program.parseAsync([...argv]);
     return exitCode;

@@ -1,0 +1,165 @@
+import { looksLikePickle } from './pickle/index.js';
+
+/**
+ * What the first bytes of some content say it is. Classification never trusts a name: `.bin`, `.pt`, `.pkl`
+ * hold any of these. Order matters where magics overlap with pickle opcodes: `PK` starts with PERSID, `BZh`
+ * with BINBYTES, `\x93NUMPY` with STACK_GLOBAL and `]` (the usual `.lzma` header byte) is EMPTY_LIST.
+ */
+export type ContentKind =
+  | 'zip'
+  | 'numpy'
+  | 'gzip'
+  | 'bz2'
+  | 'xz'
+  | 'lz4'
+  | 'joblib-zf'
+  | 'tar'
+  | 'lzma'
+  | 'pytorch-legacy'
+  | 'pickle'
+  | 'zlib'
+  | 'unknown';
+
+function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean {
+  return head.length >= at + bytes.length && bytes.every((byte, index) => head[at + index] === byte);
+}
+
+const ZIP_LOCAL = [0x50, 0x4b, 0x03, 0x04];
+const ZIP_EMPTY = [0x50, 0x4b, 0x05, 0x06];
+const NUMPY = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+const GZIP = [0x1f, 0x8b];
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const LZ4_FRAME = [0x04, 0x22, 0x4d, 0x18];
+const BZ2_BLOCK = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+const BZ2_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+
+function isBz2(head: Uint8Array): boolean {
+  const level = head[3] ?? 0;
+  return (
+    startsWith(head, [0x42, 0x5a, 0x68]) &&
+    level >= 0x31 &&
+    level <= 0x39 &&
+    (startsWith(head, BZ2_BLOCK, 4) || startsWith(head, BZ2_END, 4))
+  );
+}
+
+/** joblib < 0.10 `ZF` files: `ZF`, the data length in hex padded to 19 characters, then a zlib stream. */
+export const JOBLIB_ZF_HEADER_BYTES = 21;
+
+function isJoblibZf(head: Uint8Array): boolean {
+  if (head.length < JOBLIB_ZF_HEADER_BYTES || head[0] !== 0x5a || head[1] !== 0x46) return false;
+  const length = new TextDecoder('latin1').decode(head.subarray(2, JOBLIB_ZF_HEADER_BYTES));
+  return /^0x[0-9a-fA-F]+L? *$/.test(length);
+}
+
+/** A `.lzma` ("alone") header: the default properties byte, a dictionary size of 2^n or 2^n + 2^(n-1). */
+function isLzmaAlone(head: Uint8Array): boolean {
+  if (head.length < 13 || head[0] !== 0x5d) return false;
+  const data = new DataView(head.buffer, head.byteOffset, 13);
+  const dictionary = data.getUint32(1, true);
+  const plausibleDictionary = [...Array(20).keys()].some((index) => {
+    const power = 2 ** (index + 12);
+    return dictionary === power || dictionary === power + power / 2;
+  });
+  const size = data.getBigUint64(5, true);
+  return plausibleDictionary && (size === 0xffffffffffffffffn || size < 2n ** 48n);
+}
+
+/** A bare zlib stream (RFC 1950) with a 32 KiB window: what joblib's zlib compressor writes. */
+function isZlib(head: Uint8Array): boolean {
+  const method = head[0] ?? 0;
+  const flags = head[1] ?? 0;
+  return method === 0x78 && (method * 256 + flags) % 31 === 0 && (flags & 0x20) === 0;
+}
+
+/** A POSIX, GNU or v7 tar header: the checksum must match, as Python's tarfile requires. */
+export function isTarHeader(head: Uint8Array): boolean {
+  if (head.length < 512 || head.subarray(0, 512).every((byte) => byte === 0)) return false;
+  const field = new TextDecoder('latin1').decode(head.subarray(148, 156));
+  const digits = /^ *([0-7]+)[ \0]*$/.exec(field)?.[1];
+  if (digits === undefined) return false;
+  const stored = Number.parseInt(digits, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let index = 0; index < 512; index += 1) {
+    const byte = index >= 148 && index < 156 ? 0x20 : (head[index] ?? 0);
+    unsigned += byte;
+    signed += byte >= 0x80 ? byte - 0x100 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/**
+ * The first pickle of a legacy `torch.save` file is the magic number 0x1950a86a20f9469cfc6c, which every
+ * protocol encodes canonically as below (LONG1 for protocols 2-5 behind an optional FRAME, text LONG for 0-1).
+ * A magic produced any other way is not what torch writes; such a file is scanned as a pickle stream, which
+ * still reads every pickle and stops, unreadable, at the raw storages.
+ */
+const MAGIC_LONG1 = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
+const MAGIC_TEXT = new TextEncoder().encode('L119547037146038801333356L\n.');
+
+export function isLegacyTorchMagic(head: Uint8Array): boolean {
+  if (startsWith(head, [...MAGIC_TEXT])) return true;
+  if (head[0] !== 0x80) return false;
+  if (startsWith(head, MAGIC_LONG1, 2)) return true;
+  return head[2] === 0x95 && startsWith(head, MAGIC_LONG1, 11);
+}
+
+/**
+ * The kinds the head can be read as, most specific first. Usually one; two for a tar header whose bytes also
+ * start a pickle (torch tries tarfile before pickle, `pickle.load` reads the pickle).
+ */
+export function classifyHead(head: Uint8Array): ContentKind[] {
+  if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) return ['zip'];
+  if (startsWith(head, NUMPY)) return ['numpy'];
+  if (startsWith(head, GZIP)) return ['gzip'];
+  if (isBz2(head)) return ['bz2'];
+  if (startsWith(head, XZ)) return ['xz'];
+  if (startsWith(head, LZ4_FRAME)) return ['lz4'];
+  if (isJoblibZf(head)) return ['joblib-zf'];
+  if (isLzmaAlone(head)) return ['lzma'];
+  const pickle: ContentKind[] = looksLikePickle(head)
+    ? [isLegacyTorchMagic(head) ? 'pytorch-legacy' : 'pickle']
+    : [];
+  if (isTarHeader(head)) return ['tar', ...pickle];
+  if (pickle.length > 0) return pickle;
+  if (isZlib(head)) return ['zlib'];
+  return ['unknown'];
+}
+
+/** joblib's own pickles name its array wrapper early; other pickle streams are plain `pickle`. */
+export function pickleFlavour(head: Uint8Array): 'joblib' | 'pickle' {
+  return new TextDecoder('latin1').decode(head).includes('joblib.numpy_pickle') ? 'joblib' : 'pickle';
+}
+
+/**
+ * Extensions under which people store pickle-based models. A file with one of these whose content is none of
+ * the formats above is reported unrecognised rather than ignored.
+ */
+const MODEL_EXTENSIONS = [
+  '.pt',
+  '.pth',
+  '.bin',
+  '.ckpt',
+  '.pkl',
+  '.pickle',
+  '.joblib',
+  '.jl',
+  '.npy',
+  '.npz',
+  '.dill',
+  '.sav',
+];
+const COMPRESSION_EXTENSIONS = ['.gz', '.bz2', '.xz', '.lzma', '.z', '.zlib', '.lz4'];
+
+/** The name without one trailing compression extension (`model.pkl.gz` → `model.pkl`). */
+export function withoutCompressionExtension(name: string): string {
+  const lower = name.toLowerCase();
+  const suffix = COMPRESSION_EXTENSIONS.find((extension) => lower.endsWith(extension));
+  return suffix === undefined ? name : name.slice(0, -suffix.length);
+}
+
+export function hasModelExtension(name: string): boolean {
+  const lower = withoutCompressionExtension(name).toLowerCase();
+  return MODEL_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}

@@ -1,0 +1,130 @@
+import { LimitError } from '../../core/errors.js';
+import { SCAN_UNRECOGNISED } from '../../core/scan-rules.js';
+import { PROBE_BYTES, type ScanContext } from '../../core/scanner.js';
+import { reportUnreadable } from '../../core/unreadable.js';
+import { classifyHead, hasModelExtension, pickleFlavour, type ContentKind } from './classify.js';
+import { scanCompressed } from './compressed.js';
+import { contentFromAccess, peekHead, randomAccessOf, type Content } from './content.js';
+import { scanNumpy } from './numpy.js';
+import { scanOnePickle, scanPickleStream } from './pickle/index.js';
+import { POLYGLOT_FILE } from './rules.js';
+import { isFileWide, pickleOptions, type Scope } from './scope.js';
+import { scanTar } from './tar-scan.js';
+import { scanLegacyTorch } from './torch-legacy.js';
+import { findZipView, scanWithZipView, scanZipContent } from './zip-view.js';
+
+function reportUnrecognised(context: ScanContext, content: Content): void {
+  context.report({
+    ruleId: SCAN_UNRECOGNISED.id,
+    message: `'${content.name}' has a model-file extension but its content is none of the formats mlsec reads`,
+    evidence: 'UNRECOGNISED_CONTENT',
+    ...(content.member !== undefined && { member: content.member }),
+  });
+}
+
+/** Scans content of one known kind and returns its format name. */
+async function scanKind(
+  scope: Scope,
+  content: Content,
+  kind: ContentKind,
+  head: Uint8Array,
+): Promise<string> {
+  switch (kind) {
+    case 'zip':
+      return scanZipContent(scope, content);
+    case 'numpy':
+      await scanNumpy(scope, content);
+      return 'numpy';
+    case 'tar':
+      return scanTar(scope, content);
+    case 'pytorch-legacy':
+      await scanLegacyTorch(scope, content);
+      return 'pytorch-legacy';
+    case 'pickle':
+      await scanPickleStream(content.reader, scope.context, pickleOptions(scope, content));
+      return pickleFlavour(head);
+    case 'gzip':
+    case 'bz2':
+    case 'xz':
+    case 'lzma':
+    case 'zlib':
+    case 'joblib-zf':
+    case 'lz4':
+      return scanCompressed(scope, content, kind);
+    case 'unknown':
+      if (hasModelExtension(content.name)) reportUnrecognised(scope.context, content);
+      return 'unknown';
+  }
+}
+
+/**
+ * Content that two loaders read as different formats (a tar header whose bytes also start a pickle: torch
+ * tries tarfile first, `pickle.load` reads the pickle): each view is scanned from the start, on its own, so a
+ * failure in one does not hide the other. The pickle view is the one pickle `pickle.load` reads; the bytes after
+ * it belong to the tar view.
+ */
+async function scanViews(scope: Scope, content: Content, kinds: readonly ContentKind[]): Promise<string> {
+  const access = await randomAccessOf(content, scope.context);
+  scope.context.report({
+    ruleId: POLYGLOT_FILE.id,
+    message: `Content reads as ${kinds.join(' and ')}; each view is scanned`,
+    evidence: kinds.join('+'),
+    ...(content.member !== undefined && { member: content.member }),
+  });
+  const formats: string[] = [];
+  for (const kind of kinds) {
+    const view = contentFromAccess(access, content.member, content.name, content.depth);
+    try {
+      if (kind === 'pickle') {
+        await scanOnePickle(view.reader, scope.context, pickleOptions(scope, view));
+        formats.push(kind);
+      } else {
+        formats.push(await scanKind(scope, view, kind, await peekHead(view, PROBE_BYTES)));
+      }
+    } catch (error) {
+      if (isFileWide(error)) throw error;
+      reportUnreadable(scope.context, error, content.member);
+      formats.push(kind);
+    }
+  }
+  return formats.join('+');
+}
+
+/**
+ * Classifies content by its bytes and scans it with the matching handler. Any problem is reported against the
+ * content's member label (SCAN-001/002) and the content's format so far is returned, so siblings go on; only
+ * the file-wide time limit propagates.
+ *
+ * Format names: one name per layer, outermost first, joined with `/` (`gzip/pickle`, `xz/tar`); the views of a
+ * polyglot joined with `+` (`pickle+pytorch-zip`). Layer names: `pickle`, `joblib`, `pytorch-zip`,
+ * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
+ * `zlib` (a bare zlib stream, as joblib writes), `joblib-zf` (joblib < 0.10), `lz4`, `unknown`.
+ */
+export async function scanContent(scope: Scope, content: Content): Promise<string> {
+  let format = 'unknown';
+  try {
+    const limits = scope.context.settings.limits;
+    if (content.depth > limits.maxNestingDepth) {
+      throw new LimitError('NESTING_DEPTH', `containers nested more than ${limits.maxNestingDepth} deep`);
+    }
+    const head = await peekHead(content, PROBE_BYTES);
+    const kinds = classifyHead(head);
+    const [kind = 'unknown'] = kinds;
+    format = kind;
+    if (content.access !== undefined && kind !== 'zip') {
+      const view = await findZipView(content.access, scope);
+      if (view !== undefined) return await scanWithZipView(scope, content, content.access, view, kind);
+    }
+    if (kinds.length > 1) return await scanViews(scope, content, kinds);
+    return await scanKind(scope, content, kind, head);
+  } catch (error) {
+    if (isFileWide(error)) throw error;
+    reportUnreadable(scope.context, error, content.member);
+    return format;
+  }
+}
+
+export function createScope(context: ScanContext): Scope {
+  const scope: Scope = { context, scan: (content) => scanContent(scope, content) };
+  return scope;
+}

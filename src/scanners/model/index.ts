@@ -1,0 +1,56 @@
+import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
+import { FileAccess } from '../../targets/file.js';
+import { classifyHead, hasModelExtension, pickleFlavour } from './classify.js';
+import { contentFromAccess } from './content.js';
+import { createScope, scanContent } from './dispatch.js';
+import { MODEL_RULES } from './rules.js';
+
+const TOP_WINDOW_BYTES = 1024 * 1024;
+const ZIP_LOCAL_HEADER_BYTES = 30;
+
+/** A zip whose first member is `<root>/data.pkl` is what `torch.save` writes; `scan` tells TorchScript apart. */
+function zipFormat(head: Uint8Array): string {
+  if (head.length < ZIP_LOCAL_HEADER_BYTES) return 'zip';
+  const nameLength = new DataView(head.buffer, head.byteOffset, head.length).getUint16(26, true);
+  const name = new TextDecoder('latin1').decode(
+    head.subarray(ZIP_LOCAL_HEADER_BYTES, ZIP_LOCAL_HEADER_BYTES + nameLength),
+  );
+  return /^[^/]+\/data\.pkl$/.test(name) ? 'pytorch-zip' : 'zip';
+}
+
+/**
+ * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy and compressed data whatever the name
+ * (protocol 0/1 pickles and bare zlib streams only under a model extension); and files with a model extension
+ * (`.pt`, `.bin`, `.pkl`, …) whatever the content, so that an unrecognised one is reported (SCAN-003) rather
+ * than silently skipped. `detect` names the outermost layer; `scan` returns the full format (see
+ * `scanContent` for the naming convention).
+ */
+function detect(probe: Probe): string | undefined {
+  const kinds = classifyHead(probe.head);
+  const [kind = 'unknown'] = kinds;
+  const modelName = hasModelExtension(probe.path);
+  if (kind === 'unknown') return modelName ? 'unknown' : undefined;
+  // Two-byte zlib headers and protocol 0/1 pickles (an ordinary first character) also start text files.
+  const weak =
+    kind === 'zlib' || ((kind === 'pickle' || kind === 'pytorch-legacy') && probe.head[0] !== 0x80);
+  if (weak && !modelName) return undefined;
+  if (kind === 'zip') return zipFormat(probe.head);
+  if (kind === 'pickle') return pickleFlavour(probe.head);
+  return kind;
+}
+
+async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
+  const access = await FileAccess.open(absolutePath, probe.path);
+  try {
+    const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
+    const format = await scanContent(
+      createScope(context),
+      contentFromAccess(access, undefined, name, 0, TOP_WINDOW_BYTES),
+    );
+    return { format };
+  } finally {
+    await access.close();
+  }
+}
+
+export const modelScanner: FileScanner = { name: 'model', rules: MODEL_RULES, detect, scan };

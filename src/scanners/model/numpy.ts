@@ -1,0 +1,147 @@
+import { ParseError } from '../../core/errors.js';
+import type { BufferedReader } from '../../targets/reader.js';
+import type { Content } from './content.js';
+import { scanOnePickle } from './pickle/index.js';
+import { isDict, parsePyLiteral, type PyLiteral } from './py-literal.js';
+import { NUMPY_OBJECT_ARRAY } from './rules.js';
+import { pickleOptions, type Scope } from './scope.js';
+
+const MAGIC_BYTES = 6;
+/** numpy caps headers at 10 000 bytes unless pickles are allowed; anything near this bound is hostile. */
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+export interface NpyHeader {
+  readonly descr: PyLiteral;
+  readonly shape: readonly bigint[];
+  /** Whether any field of the dtype is a Python object: then the data is a pickle. */
+  readonly hasObject: boolean;
+  /** Bytes per element; undefined for object dtypes, whose data is a pickle instead. */
+  readonly itemBytes: bigint | undefined;
+}
+
+/** `<f8`, `|u1`, `<U10`, `|S5`, `|V16`, `<M8[ns]`, `|O`: byte order, kind, size, optional datetime unit. */
+const TYPESTR = /^[<>|=]?([?bBhHiIlLqQpPefdgFDGbiufcmMOSaUV])(\d*)(?:\[\w+\])?$/;
+
+interface ItemInfo {
+  readonly hasObject: boolean;
+  readonly bytes: bigint;
+}
+
+function typestrInfo(typestr: string): ItemInfo {
+  const match = TYPESTR.exec(typestr);
+  if (match === null) throw new ParseError('UNSUPPORTED', `unsupported dtype '${typestr}'`);
+  const kind = match[1] ?? '';
+  const size = BigInt(match[2] === '' || match[2] === undefined ? '0' : match[2]);
+  if (kind === 'O') return { hasObject: true, bytes: 8n };
+  if (kind === 'U') return { hasObject: false, bytes: size * 4n };
+  if (kind === '?' || (size === 0n && 'bB'.includes(kind))) return { hasObject: false, bytes: 1n };
+  if (size === 0n && !'SaV'.includes(kind)) {
+    throw new ParseError('UNSUPPORTED', `dtype '${typestr}' has no size`);
+  }
+  return { hasObject: false, bytes: size };
+}
+
+function product(shape: readonly PyLiteral[], what: string): bigint {
+  let count = 1n;
+  for (const dimension of shape) {
+    if (typeof dimension !== 'bigint' || dimension < 0n)
+      throw new ParseError('INVALID_VALUE', `bad ${what} dimension`);
+    count *= dimension;
+  }
+  return count;
+}
+
+/** How many times a structured field's element repeats: its optional shape, a tuple or a plain integer. */
+function fieldRepeat(shape: PyLiteral | undefined): bigint {
+  if (shape === undefined) return 1n;
+  if (typeof shape === 'bigint' && shape >= 0n) return shape;
+  if (Array.isArray(shape)) return product(shape as readonly PyLiteral[], 'field');
+  throw new ParseError('INVALID_VALUE', 'structured dtype field has a bad shape');
+}
+
+/** The element layout of a descr: a typestr, or a structured list of `(name, descr[, shape])` fields. */
+function descrInfo(descr: PyLiteral, depth = 0): ItemInfo {
+  if (typeof descr === 'string') return typestrInfo(descr);
+  if (!Array.isArray(descr) || depth > 32)
+    throw new ParseError('UNSUPPORTED', 'unsupported dtype description');
+  let hasObject = false;
+  let bytes = 0n;
+  for (const field of descr as readonly PyLiteral[]) {
+    if (!Array.isArray(field) || field.length < 2 || field.length > 3) {
+      throw new ParseError('INVALID_VALUE', 'structured dtype field is not (name, dtype[, shape])');
+    }
+    const [, fieldDescr, fieldShape] = field as readonly PyLiteral[];
+    const info = descrInfo(fieldDescr ?? null, depth + 1);
+    bytes += info.bytes * fieldRepeat(fieldShape);
+    hasObject ||= info.hasObject;
+  }
+  return { hasObject, bytes };
+}
+
+/** Reads the magic, version and header dictionary, leaving the reader at the first data byte. */
+export async function readNpyHeader(reader: BufferedReader): Promise<NpyHeader> {
+  const fixed = await reader.take(MAGIC_BYTES + 2);
+  if (fixed.length < MAGIC_BYTES + 2) throw new ParseError('TRUNCATED', '.npy magic cut short', 0);
+  const major = fixed[MAGIC_BYTES] ?? 0;
+  if (major < 1 || major > 3)
+    throw new ParseError('UNSUPPORTED', `.npy format version ${major} is not supported`, 6);
+  const lengthBytes = major === 1 ? 2 : 4;
+  const lengthField = await reader.take(lengthBytes);
+  if (lengthField.length < lengthBytes) throw new ParseError('TRUNCATED', '.npy header length cut short', 8);
+  const view = new DataView(lengthField.buffer, lengthField.byteOffset, lengthBytes);
+  const headerLength = lengthBytes === 2 ? view.getUint16(0, true) : view.getUint32(0, true);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new ParseError('INVALID_LENGTH', `.npy header of ${headerLength} bytes`, 8);
+  const raw = await reader.take(headerLength);
+  if (raw.length < headerLength) throw new ParseError('TRUNCATED', '.npy header cut short', 8 + lengthBytes);
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(raw);
+  const header = parsePyLiteral(text);
+  if (!isDict(header)) throw new ParseError('INVALID_VALUE', '.npy header is not a dictionary');
+  const keys = [...header.dict.keys()].sort().join(',');
+  if (keys !== 'descr,fortran_order,shape') {
+    throw new ParseError(
+      'INVALID_VALUE',
+      `.npy header has keys ${keys}, numpy requires descr, fortran_order, shape`,
+    );
+  }
+  const descr = header.dict.get('descr') ?? null;
+  const shape = header.dict.get('shape') ?? null;
+  if (!Array.isArray(shape)) throw new ParseError('INVALID_VALUE', '.npy shape is not a tuple');
+  product(shape as readonly PyLiteral[], 'shape');
+  const info = descrInfo(descr);
+  return {
+    descr,
+    shape: shape as readonly bigint[],
+    hasObject: info.hasObject,
+    itemBytes: info.hasObject ? undefined : info.bytes,
+  };
+}
+
+/**
+ * A `.npy` file or `.npz` member, read as `numpy.load` does. An object dtype anywhere means numpy pickles the
+ * whole array after the header and unpickles it on load (with `allow_pickle=True`): the pickle is scanned.
+ * Numeric data is skipped, after checking that the header's shape fits in the data (else the file is
+ * truncated, or the header lies). Bytes after the data are never read by numpy and are ignored.
+ */
+export async function scanNumpy(scope: Scope, content: Content): Promise<void> {
+  const header = await readNpyHeader(content.reader);
+  if (header.hasObject) {
+    scope.context.report({
+      ruleId: NUMPY_OBJECT_ARRAY.id,
+      message: 'NumPy array with an object dtype: its data is a pickle, loaded only with allow_pickle=True',
+      evidence: `descr ${JSON.stringify(header.descr, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`,
+      ...(content.member !== undefined && { member: content.member }),
+    });
+    await scanOnePickle(content.reader, scope.context, pickleOptions(scope, content));
+    return;
+  }
+  const dataBytes = product(header.shape, 'shape') * (header.itemBytes ?? 0n);
+  const at = content.reader.offset;
+  if (dataBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ParseError('INVALID_LENGTH', `.npy data of ${dataBytes} bytes`, at);
+  }
+  const wanted = Number(dataBytes);
+  if ((await content.reader.skip(wanted)) < wanted) {
+    throw new ParseError('TRUNCATED', `.npy data shorter than the ${wanted} bytes its header declares`, at);
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Static pickle scanner: decodes pickle streams (protocols 0-5) without executing them, works out every global
+ * the unpickler would import or call, and reports them against the deny/allow policy (MODEL-PICKLE-001…005).
+ *
+ * Modules: opcodes.ts (table) · decoder.ts (byte loop, frames) · machine.ts (stack/memo semantics) ·
+ * resolve.ts (call semantics, resolver chains) · fold.ts (constant folding) · policy.ts + denylist.ts +
+ * data/*.json (what is allowed) · names.ts (canonical spellings) · evidence.ts (rendering) · findings.ts
+ * (dedup) · joblib.ts (raw array data) · memo.ts (bounded memo) · values.ts (symbolic values).
+ */
+import { LimitError, ParseError } from '../../../core/errors.js';
+import type { RawFinding } from '../../../core/finding.js';
+import type { ScanContext } from '../../../core/scanner.js';
+import { reportUnreadable } from '../../../core/unreadable.js';
+import { BufferedReader } from '../../../targets/reader.js';
+import { BytesSource } from './bytes-source.js';
+import { Decoder, type Host } from './decoder.js';
+import { Findings } from './findings.js';
+import { Machine, type NestedLoad } from './machine.js';
+import { ArgKind, ARG_KIND, FIXED_ARG_BYTES, OP } from './opcodes.js';
+import { policyFor } from './policy.js';
+import { PyBytes, PyDict, PyList, type Value } from './values.js';
+
+export { BytesSource } from './bytes-source.js';
+
+export type PyConst =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | readonly PyConst[]
+  | { readonly dict: readonly (readonly [PyConst, PyConst])[] };
+
+export interface TorchStorageRef {
+  readonly key: string;
+  readonly storageType: string;
+  readonly location: string | undefined;
+  readonly numel: number | undefined;
+}
+
+export interface PickleScanOptions {
+  /** Member label attached to findings (e.g. 'archive/data.pkl'); undefined for the file itself. */
+  readonly member?: string;
+  /** In TorchScript archives, `__torch__.*` globals are compiled TorchScript classes, not Python imports: allow them. */
+  readonly torchScript?: boolean;
+  /**
+   * Called for constant bytes that the pickle would load as another model/pickle (torch.storage._load_from_bytes,
+   * pickle.loads, torch.load of BytesIO…). The container layer dispatches by content. If absent, scan the bytes as
+   * a pickle stream.
+   */
+  readonly scanNested?: (bytes: Uint8Array, label: string) => Promise<void>;
+}
+
+export interface PickleResult {
+  /** The unpickled result when it is a small constant (legacy torch magic number, protocol, storage-key list, sys_info dict), else undefined. */
+  readonly value: PyConst | undefined;
+  /** torch persistent ids ('storage', storage_type, key, location, numel) seen, in order (bounded). */
+  readonly storages: readonly TorchStorageRef[];
+}
+
+/** Memo content kept per pickle before entries are evicted (see memo.ts). */
+const MEMO_BUDGET_BYTES = 16 * 1024 * 1024;
+/** Items a converted result may hold (a legacy storage-key list has one per tensor). */
+const CONST_ITEMS = 200_000;
+const CONST_DEPTH = 32;
+/** `torch.save(..., _use_new_zipfile_serialization=False)` starts with this number pickled. */
+const LEGACY_TORCH_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+function toConst(value: Value, budget: { items: number }, depth: number): PyConst | undefined {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > CONST_DEPTH) return undefined;
+  if (value instanceof PyBytes) return value.data;
+  let items: readonly Value[] | undefined;
+  if (Array.isArray(value)) items = value as readonly Value[];
+  else if (value instanceof PyList && value.more === 0) items = value.items;
+  if (items !== undefined) {
+    budget.items -= items.length;
+    if (budget.items < 0) return undefined;
+    const out: PyConst[] = [];
+    for (const item of items) {
+      const converted = toConst(item, budget, depth + 1);
+      if (converted === undefined) return undefined;
+      out.push(converted);
+    }
+    return out;
+  }
+  if (value instanceof PyDict && value.more === 0) {
+    budget.items -= value.keys.length;
+    if (budget.items < 0) return undefined;
+    const pairs: (readonly [PyConst, PyConst])[] = [];
+    for (const [index, key] of value.keys.entries()) {
+      const k = toConst(key, budget, depth + 1);
+      const v = toConst(value.values[index] ?? null, budget, depth + 1);
+      if (k === undefined || v === undefined) return undefined;
+      pairs.push([k, v]);
+    }
+    return { dict: pairs };
+  }
+  return undefined;
+}
+
+/** A context that also counts what is reported through it (to tell whether a nested pickle was clean). */
+function countingContext(context: ScanContext): ScanContext & { readonly reported: () => number } {
+  let count = 0;
+  return {
+    settings: context.settings,
+    deadline: context.deadline,
+    report(finding: RawFinding): void {
+      count++;
+      context.report(finding);
+    },
+    checkDeadline(): void {
+      context.checkDeadline();
+    },
+    reported: () => count,
+  };
+}
+
+class ScanHost implements Host {
+  ops = 0;
+
+  constructor(
+    readonly context: ScanContext,
+    private readonly options: PickleScanOptions,
+    private readonly depth: number,
+  ) {}
+
+  async scanNested(load: NestedLoad): Promise<boolean> {
+    if (this.options.scanNested !== undefined) {
+      // The container layer reports the nested findings itself; their member label tells where they come from.
+      await this.options.scanNested(load.bytes, load.label);
+      return true;
+    }
+    const member = this.options.member === undefined ? load.label : `${this.options.member}!${load.label}`;
+    const counting = countingContext(this.context);
+    try {
+      await scanNestedBytes(load.bytes, counting, { ...this.options, member }, this.depth + 1);
+    } catch (error) {
+      reportUnreadable(counting, error, member);
+    }
+    return counting.reported() === 0;
+  }
+
+  async scanInline(reader: BufferedReader): Promise<void> {
+    await scanOne(reader, this.context, this.options, this.depth + 1, this);
+  }
+}
+
+async function scanOne(
+  reader: BufferedReader,
+  context: ScanContext,
+  options: PickleScanOptions,
+  depth: number,
+  host: ScanHost,
+): Promise<PickleResult> {
+  if (depth > context.settings.limits.maxNestingDepth) {
+    throw new LimitError(
+      'NESTING_DEPTH',
+      `pickles nested more than ${context.settings.limits.maxNestingDepth} deep`,
+      reader.offset,
+    );
+  }
+  const findings = new Findings(context, options.member);
+  const machine = new Machine({
+    policy: policyFor(context.settings.pickle, options.torchScript ?? false),
+    findings,
+    memoBudgetBytes: MEMO_BUDGET_BYTES,
+  });
+  const decoder = new Decoder(reader, machine, host, { mode: 'linear', origin: 0, frameEnd: Infinity });
+  try {
+    const value = await decoder.run();
+    return { value: toConst(value, { items: CONST_ITEMS }, 0), storages: machine.storages };
+  } finally {
+    // Globals seen before a parse error are reported all the same.
+    findings.flush();
+  }
+}
+
+/**
+ * Scans ONE pickle from the reader's current offset through its STOP opcode, leaving the reader right after STOP.
+ * Throws ParseError/LimitError when it cannot read to STOP; findings found before the error are already reported.
+ */
+export function scanOnePickle(
+  reader: BufferedReader,
+  context: ScanContext,
+  options: PickleScanOptions = {},
+): Promise<PickleResult> {
+  return scanOne(reader, context, options, 0, new ScanHost(context, options, 0));
+}
+
+/**
+ * Stacked pickles until the end of the data. With `legacyTorch`, a stream that starts with the legacy
+ * torch.save magic number ends after its fifth pickle (magic, protocol, sys_info, data, storage keys): raw
+ * storage bytes follow.
+ */
+async function scanStacked(
+  reader: BufferedReader,
+  context: ScanContext,
+  options: PickleScanOptions,
+  depth: number,
+  legacyTorch: boolean,
+): Promise<void> {
+  const host = new ScanHost(context, options, depth);
+  let index = 0;
+  let legacy = false;
+  while (index === 0 || !(await reader.atEnd())) {
+    const start = reader.offset;
+    let result: PickleResult;
+    try {
+      result = await scanOne(reader, context, options, depth, host);
+    } catch (error) {
+      if (index === 0 || !(error instanceof ParseError) || error.code === 'MEMO_MISSING') throw error;
+      throw new ParseError(
+        'BAD_STRUCTURE',
+        `data after the pickle's STOP is not a pickle (${error.message})`,
+        start,
+      );
+    }
+    if (legacyTorch && index === 0 && result.value === LEGACY_TORCH_MAGIC) legacy = true;
+    index++;
+    if (legacy && index === 5) return;
+  }
+}
+
+/** Nested payloads without a container callback: stacked pickles, or a legacy torch.save stream. */
+function scanNestedBytes(
+  bytes: Uint8Array,
+  context: ScanContext,
+  options: PickleScanOptions,
+  depth: number,
+): Promise<void> {
+  const reader = new BufferedReader(new BytesSource(bytes, options.member ?? 'nested pickle'));
+  return scanStacked(reader, context, options, depth, true);
+}
+
+/**
+ * Scans a whole stream: stacked pickles one after another until end of data (joblib raw array data handled
+ * inside). Bytes after the last STOP that are not a pickle → ParseError('BAD_STRUCTURE') with the offset, after
+ * reporting everything seen.
+ */
+export function scanPickleStream(
+  reader: BufferedReader,
+  context: ScanContext,
+  options: PickleScanOptions = {},
+): Promise<void> {
+  return scanStacked(reader, context, options, 0, false);
+}
+
+const OPENERS = new Set<number>([
+  OP.MARK,
+  OP.EMPTY_LIST,
+  OP.EMPTY_DICT,
+  OP.EMPTY_TUPLE,
+  OP.GLOBAL,
+  OP.NONE,
+  OP.INT,
+  OP.LONG,
+  OP.FLOAT,
+  OP.STRING,
+  OP.UNICODE,
+  OP.BININT,
+  OP.BININT1,
+  OP.BININT2,
+  OP.BINSTRING,
+  OP.SHORT_BINSTRING,
+  OP.BINUNICODE,
+  OP.BINFLOAT,
+  OP.PERSID,
+]);
+
+const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
+const NAME_LINE = /^[A-Za-z_][\w.]*$/;
+
+/** Walks the first opcodes of a protocol 0/1 stream; true when they are well-formed. */
+function plausibleOpcodes(head: Uint8Array, from: number): boolean {
+  const first = head[from];
+  if (first === undefined || !OPENERS.has(first)) return false;
+  let position = from;
+  let opcodes = 0;
+  while (position < head.length && opcodes < 32) {
+    const op = head[position] as number;
+    const kind = ARG_KIND[op];
+    if (kind === undefined || op === OP.PROTO || op === OP.FRAME) return false;
+    if (op === OP.STOP) return opcodes > 0;
+    opcodes++;
+    position += 1;
+    if (kind === ArgKind.Line || kind === ArgKind.TwoLines) {
+      for (let line = 0; line < (kind === ArgKind.TwoLines ? 2 : 1); line++) {
+        const end = head.indexOf(0x0a, position);
+        if (end < 0) return opcodes > 1 && head.length - position < 256;
+        const text = Buffer.from(head.subarray(position, end)).toString('latin1');
+        if (text.length > 256 || !(kind === ArgKind.TwoLines ? NAME_LINE : PRINTABLE_LINE).test(text))
+          return false;
+        position = end + 1;
+      }
+    } else if (kind === ArgKind.Fixed || kind === ArgKind.Counted) {
+      const width = FIXED_ARG_BYTES[op] as number;
+      if (position + width > head.length) return opcodes > 1;
+      let length = 0;
+      if (kind === ArgKind.Counted) {
+        for (let i = width - 1; i >= 0; i--) length = length * 256 + (head[position + i] as number);
+      }
+      position += width + length;
+    }
+  }
+  return opcodes > 1;
+}
+
+/** True when the first bytes plausibly start a pickle (protocol 2-5 PROTO header, or a protocol 0/1 opening opcode sequence). */
+export function looksLikePickle(head: Uint8Array): boolean {
+  const [first, second] = head;
+  if (first === OP.PROTO && second !== undefined) {
+    if (second >= 2 && second <= 5) return true;
+    return second <= 1 && plausibleOpcodes(head, 2);
+  }
+  return plausibleOpcodes(head, 0);
+}

@@ -1,0 +1,195 @@
+import { LimitError } from '../../core/errors.js';
+import { reportUnreadable } from '../../core/unreadable.js';
+import { Crc32Source } from '../../targets/crc-source.js';
+import { RangeAccess } from '../../targets/memory.js';
+import { BufferedReader } from '../../targets/reader.js';
+import type { RandomAccess } from '../../targets/source.js';
+import { READABLE_METHODS, openZipEntry, storedRange } from '../../targets/zip-entry.js';
+import {
+  METHOD_DEFLATED,
+  METHOD_STORED,
+  SECURITY_FLAGS,
+  localHeaderMismatches,
+  readLocalHeader,
+  type LocalHeader,
+  type ZipDirectory,
+  type ZipEntry,
+} from '../../targets/zip.js';
+import { joinMember, type Content } from './content.js';
+import { ARCHIVE_INCONSISTENT } from './rules.js';
+import { isFileWide, type Scope } from './scope.js';
+
+export type ZipFlavour = 'pytorch-zip' | 'torchscript' | 'npz' | 'zip';
+
+/**
+ * What the member names say the archive is. torch.load treats a zip with `constants.pkl` under its root folder
+ * as TorchScript (`_is_torchscript_zip`), one with `data.pkl` as a `torch.save` archive; numpy writes `.npz`
+ * as a zip of `.npy` members.
+ */
+export function zipFlavour(entries: readonly ZipEntry[]): ZipFlavour {
+  if (entries.some((entry) => /^[^/]+\/constants\.pkl$/.test(entry.name))) return 'torchscript';
+  if (entries.some((entry) => /^[^/]+\/data\.pkl$/.test(entry.name))) return 'pytorch-zip';
+  if (entries.length > 0 && entries.every((entry) => entry.name.endsWith('.npy'))) return 'npz';
+  return 'zip';
+}
+
+/** Tensor storages (`<root>/data/<key>`) and `.data/` records, which torch reads as raw bytes, never as pickles. */
+function isTensorStorage(name: string): boolean {
+  return /^[^/]+\/(?:data\/\d+|\.data\/.*)$/.test(name);
+}
+
+function reportArchive(scope: Scope, member: string | undefined, evidence: string, message: string): void {
+  scope.context.report({
+    ruleId: ARCHIVE_INCONSISTENT.id,
+    message,
+    evidence,
+    ...(member !== undefined && { member }),
+  });
+}
+
+function reportDirectoryProblems(scope: Scope, parent: Content, directory: ZipDirectory): void {
+  if (directory.truncated) {
+    const limit = scope.context.settings.limits.maxArchiveMembers;
+    reportUnreadable(
+      scope.context,
+      new LimitError(
+        'MEMBER_COUNT',
+        `archive lists more than ${limit} members; only the first ${limit} were scanned`,
+      ),
+      parent.member,
+    );
+  } else if (directory.declaredEntries !== directory.entries.length) {
+    reportArchive(
+      scope,
+      parent.member,
+      'ENTRY_COUNT',
+      `End record declares ${directory.declaredEntries} members, the central directory lists ${directory.entries.length}`,
+    );
+  }
+  const seen = new Map<string, number>();
+  for (const entry of directory.entries) seen.set(entry.name, (seen.get(entry.name) ?? 0) + 1);
+  for (const [name, count] of seen) {
+    if (count > 1) {
+      reportArchive(
+        scope,
+        joinMember(parent.member, name),
+        'DUPLICATE_NAME',
+        `Member name appears ${count} times`,
+      );
+    }
+  }
+}
+
+/**
+ * Scans every member of a zip whose central directory has been read, the way torch's miniz reader reads it:
+ * whatever the headers claim about CRC, flags or names, the data the central directory points to is scanned.
+ * Each disagreement between what loaders and `zipfile`-based tools would see is reported (MODEL-ARCHIVE-001).
+ */
+export async function scanZipMembers(
+  scope: Scope,
+  parent: Content,
+  access: RandomAccess,
+  directory: ZipDirectory,
+): Promise<ZipFlavour> {
+  const flavour = zipFlavour(directory.entries);
+  const torch = flavour === 'pytorch-zip' || flavour === 'torchscript';
+  reportDirectoryProblems(scope, parent, directory);
+  for (const entry of directory.entries) {
+    scope.context.checkDeadline();
+    if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
+    const label = joinMember(parent.member, entry.name);
+    try {
+      const local = await readLocalHeader(access, entry);
+      const mismatches = localHeaderMismatches(entry, local);
+      if (mismatches.length > 0) {
+        reportArchive(
+          scope,
+          label,
+          'LOCAL_HEADER_MISMATCH',
+          `Local header disagrees with the central directory: ${mismatches.join('; ')}`,
+        );
+      }
+      const flags = (entry.flags | local.flags) & SECURITY_FLAGS;
+      if (flags !== 0) {
+        reportArchive(
+          scope,
+          label,
+          `FLAG_BITS 0x${flags.toString(16)}`,
+          `Encryption/patch flag bits 0x${flags.toString(16)} set: zipfile refuses the member, torch reads it as plain data`,
+        );
+      }
+      if (torch && isTensorStorage(entry.name)) continue;
+      // miniz reads stored and deflated members only; zipfile reads more. In a torch archive any other method
+      // means torch and zip tools see different data; anywhere, a method nobody decodes hides the member.
+      if (
+        (torch && entry.method !== METHOD_STORED && entry.method !== METHOD_DEFLATED) ||
+        !READABLE_METHODS.has(entry.method)
+      ) {
+        const readers = READABLE_METHODS.has(entry.method)
+          ? 'zip tools read it, torch does not'
+          : 'no loader can read it';
+        reportArchive(
+          scope,
+          label,
+          `UNSUPPORTED_METHOD ${entry.method}`,
+          `Compression method ${entry.method}: ${readers}`,
+        );
+      }
+      await scanMember(scope, access, entry, local, label, parent.depth + 1, flavour === 'torchscript');
+    } catch (error) {
+      if (isFileWide(error)) throw error;
+      reportUnreadable(scope.context, error, label);
+    }
+  }
+  return flavour;
+}
+
+async function scanMember(
+  scope: Scope,
+  access: RandomAccess,
+  entry: ZipEntry,
+  local: LocalHeader,
+  label: string,
+  depth: number,
+  torchScript: boolean,
+): Promise<void> {
+  const source = new Crc32Source(
+    await openZipEntry(access, entry, local, scope.context.settings.limits, label),
+  );
+  const range = storedRange(entry, local);
+  const content: Content = {
+    member: label,
+    name: entry.name,
+    depth,
+    reader: new BufferedReader(source, 64 * 1024),
+    access: range === undefined ? undefined : new RangeAccess(access, range.offset, range.length, label),
+    size: entry.uncompressedSize,
+    torchScript,
+  };
+  try {
+    await scope.scan(content);
+  } finally {
+    await source.close();
+  }
+  // Only members read to the end can be checked; torch never checks, zipfile refuses on mismatch.
+  if (!source.ended) return;
+  if (source.position !== entry.uncompressedSize) {
+    reportArchive(
+      scope,
+      label,
+      'SIZE_MISMATCH',
+      `Member holds ${source.position} bytes, the central directory says ${entry.uncompressedSize}`,
+    );
+  } else if (source.value !== undefined && source.value !== entry.crc32) {
+    reportArchive(
+      scope,
+      label,
+      'CRC_MISMATCH',
+      `CRC-32 of the data is ${hex(source.value)}, the header says ${hex(entry.crc32)}`,
+    );
+  }
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}

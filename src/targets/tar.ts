@@ -1,0 +1,155 @@
+import { Parser, type ReadEntry } from 'tar';
+import { MlsecError, ParseError } from '../core/errors.js';
+import type { ByteSource } from './source.js';
+import { IterableSource } from './stream-source.js';
+
+/** One member of a tar archive. Its `source` must be read or closed before asking for the next member. */
+export interface TarMember {
+  readonly name: string;
+  /** node-tar's type name: `File`, `Directory`, `SymbolicLink`, … */
+  readonly type: string;
+  readonly size: number;
+  readonly source: ByteSource;
+}
+
+const INPUT_CHUNK_BYTES = 64 * 1024;
+/** Types whose data Python's tarfile hands out as a file, besides unknown types (which it also treats as files). */
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+
+/**
+ * Pull-style reading of a tar stream with node-tar's `Parser`. The parser is push-based: a pump writes the
+ * input into it and waits for `drain`, which the parser emits once the current member has been consumed, so at
+ * most one input chunk is held at a time. Anything node-tar only warns about (bad checksums it skips over,
+ * truncation, members of unknown type, which it drops but Python's tarfile reads as files) is collected in
+ * {@link problems}: tarfile and node-tar may disagree about such an archive, so the caller reports it unreadable.
+ */
+export class TarReader {
+  /** Problems seen so far, as messages; non-empty means the archive was not read the way a loader reads it. */
+  readonly problems: string[] = [];
+  private readonly parser: Parser;
+  private readonly source: ByteSource;
+  private readonly description: string;
+  private readonly queue: ReadEntry[] = [];
+  private current: ReadEntry | undefined;
+  private finished = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  private stop: () => void = () => undefined;
+  /** Settles when reading must stop, so that a pump waiting for `drain` does not wait forever. */
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.stop = resolve;
+  });
+
+  constructor(source: ByteSource, description: string) {
+    this.source = source;
+    this.description = description;
+    this.parser = new Parser({ strict: false });
+    this.parser.on('entry', (entry: ReadEntry) => {
+      this.queue.push(entry);
+      this.notify();
+    });
+    this.parser.on('ignoredEntry', (entry: ReadEntry) => {
+      if (!entry.meta && entry.size > 0) {
+        this.problems.push(`member '${entry.path}' has unsupported type '${entry.type}' and was not read`);
+      }
+    });
+    this.parser.on('warn', (code: string, message: string) => {
+      this.problems.push(`${code}: ${message}`);
+    });
+    this.parser.on('error', (error: Error) => {
+      this.fail(error);
+    });
+    this.parser.on('end', () => {
+      this.finished = true;
+      this.notify();
+    });
+    void this.pump();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private asError(error: unknown): Error {
+    if (error instanceof MlsecError) return error;
+    return new ParseError(
+      'BAD_STRUCTURE',
+      `${this.description}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= this.asError(error);
+    this.stop();
+    // A member being read would otherwise wait for data that never comes.
+    this.current?.destroy(this.failure);
+    this.notify();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        const chunk = await this.source.read(INPUT_CHUNK_BYTES);
+        if (chunk.length === 0) break;
+        // Copy: the source may reuse its buffer, and the parser keeps partial blocks.
+        if (!this.parser.write(Buffer.from(chunk))) {
+          await Promise.race([
+            new Promise<void>((resolve) => this.parser.once('drain', resolve)),
+            this.stopped,
+          ]);
+        }
+        if (this.failure !== undefined) return;
+      }
+      this.parser.end();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** The next member that holds data Python's tarfile would read as a file, or undefined at the end. */
+  async next(): Promise<TarMember | undefined> {
+    if (this.current !== undefined) {
+      // Let the parser discard whatever the caller left unread of the previous member.
+      this.current.resume();
+      this.current = undefined;
+    }
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const entry = this.queue.shift();
+      if (entry !== undefined) {
+        if (!FILE_TYPES.has(entry.type)) {
+          entry.resume();
+          continue;
+        }
+        this.current = entry;
+        return {
+          name: entry.path,
+          type: entry.type,
+          size: entry.size,
+          source: new IterableSource(
+            entry as AsyncIterable<Uint8Array>,
+            `${this.description}!${entry.path}`,
+            {
+              size: entry.size,
+              mapError: (error) => this.failure ?? this.asError(error),
+            },
+          ),
+        };
+      }
+      if (this.finished) return undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** Stops reading; the rest of the input is abandoned. */
+  close(): void {
+    this.failure ??= new ParseError('BAD_STRUCTURE', `${this.description}: closed`);
+    this.stop();
+    this.current?.resume();
+    this.parser.removeAllListeners();
+  }
+}

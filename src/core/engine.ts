@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { walk } from '../targets/walk.js';
-import { SCANNERS } from '../scanners/index.js';
 import { assembleReport } from './assemble.js';
 import type { ResolvedConfig } from './config/load.js';
 import { WorkerPool } from './pool.js';
@@ -54,6 +53,8 @@ async function scanInProcess(
   config: ResolvedConfig,
   progress: (done: number) => void,
 ): Promise<(FileOutcome | undefined)[]> {
+  // Loaded here, not at the top: on the worker path the main thread never needs the scanners.
+  const { SCANNERS } = await import('../scanners/index.js');
   const outcomes: (FileOutcome | undefined)[] = [];
   for (const task of tasks) {
     outcomes.push(await scanFile(task, SCANNERS, config.settings));

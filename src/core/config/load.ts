@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
@@ -26,7 +26,18 @@ export interface ResolvedConfig {
 /** Never worth scanning, and large: version-control and JavaScript dependency folders. */
 export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**'];
 
-const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile<ConfigFile>(CONFIG_SCHEMA);
+/**
+ * Compiles the schema validator on first use: most scans have no configuration file, and loading and compiling
+ * ajv would otherwise add a tenth of a second to every start.
+ */
+let validator: ValidateFunction<ConfigFile> | undefined;
+async function validatorFor(): Promise<ValidateFunction<ConfigFile>> {
+  if (validator === undefined) {
+    const { Ajv } = await import('ajv');
+    validator = new Ajv({ allErrors: true, allowUnionTypes: true }).compile<ConfigFile>(CONFIG_SCHEMA);
+  }
+  return validator;
+}
 
 /**
  * Finds the configuration for a scan: `--config FILE` when given; otherwise, from `start` upward, the first
@@ -61,15 +72,13 @@ export async function loadConfig(start: string, explicitFile?: string): Promise<
   }
 }
 
-function resolveConfig(raw: unknown, source: string | undefined, fallbackRoot?: string): ResolvedConfig {
-  const table = normaliseDates(raw);
-  if (!validate(table)) {
-    const problems = (validate.errors ?? [])
-      .map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`)
-      .join('; ');
-    throw new ConfigError('CONFIG_INVALID', `invalid configuration in ${source ?? 'defaults'}: ${problems}`);
-  }
-  const config: ConfigFile = table;
+async function resolveConfig(
+  raw: unknown,
+  source: string | undefined,
+  fallbackRoot?: string,
+): Promise<ResolvedConfig> {
+  // Without a file there is nothing to validate: the defaults are valid by construction.
+  const config = source === undefined ? {} : await validated(normaliseDates(raw), source);
   const failOn = config['fail-on'];
   if (failOn !== undefined && failOn !== 'none' && !isSeverity(failOn)) {
     throw new ConfigError('CONFIG_INVALID', `invalid fail-on "${failOn}" in ${source ?? 'defaults'}`);
@@ -89,6 +98,15 @@ function resolveConfig(raw: unknown, source: string | undefined, fallbackRoot?: 
     },
     ignores: config.ignore ?? [],
   };
+}
+
+async function validated(table: unknown, source: string): Promise<ConfigFile> {
+  const validate = await validatorFor();
+  if (validate(table)) return table;
+  const problems = (validate.errors ?? [])
+    .map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`)
+    .join('; ');
+  throw new ConfigError('CONFIG_INVALID', `invalid configuration in ${source}: ${problems}`);
 }
 
 function resolveLimits(limits: ConfigFile['limits'], source: string | undefined): Limits {

@@ -62,6 +62,7 @@ const PICKLESCAN_EXPECTED: Readonly<Record<string, string>> = {
   'GHSA-g38g-8gr9-h9xp-uuid.pkl': 'uuid._get_command_stdout',
   'GHSA-h3qp-7fh3-f8h4.pkl': 'torch.utils.data.datapipes.utils.decoder.basichandlers',
   'GHSA-j343-8v2j-ff7w.pkl': 'idlelib.pyshell.ModifiedInterpreter.runcommand',
+  'GHSA-jgw4-cr84-mqxg.bin': 'asyncio.unix_events._UnixSubprocessTransport._start',
   'GHSA-jhph-76pp-mggw.pkl': 'torch.utils.collect_env.run_and_read_all',
   'GHSA-m273-6v24-x4m4.pkl': 'distutils.file_util.write_file',
   'GHSA-m869-42cg-3xwr.pkl': 'idlelib.run.Executive.runcode',
@@ -87,11 +88,12 @@ const PICKLESCAN_EXPECTED: Readonly<Record<string, string>> = {
 };
 
 describe.skipIf(!existsSync(picklescanData))('picklescan advisory files (shared/corpora)', () => {
+  // Plain pickles (.pkl, and the CVE-2025-10155 pickle named .bin); .npy/.npz/.zip are container formats.
   const files = existsSync(picklescanData)
-    ? readdirSync(picklescanData).filter((name) => name.endsWith('.pkl'))
+    ? readdirSync(picklescanData).filter((name) => name.endsWith('.pkl') || name.endsWith('.bin'))
     : [];
 
-  it('covers every .pkl file of the corpus', () => {
+  it('covers every plain pickle of the corpus', () => {
     expect(files.sort()).toEqual(Object.keys(PICKLESCAN_EXPECTED).sort());
   });
 

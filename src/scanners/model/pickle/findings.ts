@@ -14,8 +14,8 @@ import {
   PICKLE_UNLISTED_GLOBAL,
   PICKLE_UNRESOLVED_CALLABLE,
 } from '../rules.js';
-import { renderRef, renderRefCall } from './evidence.js';
-import type { Ref, Tuple, Value } from './values.js';
+import { render, renderRef, renderRefCall } from './evidence.js';
+import { Call, Ref, type Tuple, type Value } from './values.js';
 
 const CALLS_PER_DENIED_GLOBAL = 4;
 const PER_RULE_CAP = 32;
@@ -50,8 +50,11 @@ export class Findings {
     this.settled.add(key);
   }
 
-  /** A call of a resolved global, with the rendered call as evidence. */
-  called(ref: Ref, args: Tuple, kwargs: Value | undefined, offset: number): void {
+  /**
+   * A call of a resolved global, with the rendered call as evidence. `through` is the helper that makes the
+   * call (`copyreg._reconstructor`, `apply` …), when it is not the pickle's own REDUCE.
+   */
+  called(ref: Ref, args: Tuple, kwargs: Value | undefined, offset: number, through?: Call): void {
     if (ref.verdict.level === 'allow') return;
     const key = renderRef(ref);
     this.pending.delete(key);
@@ -60,14 +63,13 @@ export class Findings {
       this.limited(key, 1, ref.verdict.ruleId, importMessage(ref), renderRef(ref), offset);
       return;
     }
-    this.limited(
-      key,
-      CALLS_PER_DENIED_GLOBAL,
-      ref.verdict.ruleId,
-      callMessage(ref),
-      renderRefCall(ref, args, kwargs),
-      offset,
-    );
+    let message = callMessage(ref);
+    let evidence = renderRefCall(ref, args, kwargs);
+    if (through?.callee instanceof Ref) {
+      message += ` The call is made by ${named(through.callee)}.`;
+      evidence = `${evidence} via ${render(through)}`;
+    }
+    this.limited(key, CALLS_PER_DENIED_GLOBAL, ref.verdict.ruleId, message, evidence, offset);
   }
 
   /** An operation the policy cannot judge because the callable or name is only known at load time. */
@@ -129,7 +131,8 @@ export class Findings {
 
 /** The global as spelled, plus its canonical name when the spelling differs (`commands.getoutput (subprocess.getoutput)`). */
 function named(ref: Ref): string {
-  return ref.path === ref.name ? ref.name : `${ref.name} (${ref.path})`;
+  const canonical = ref.verdict.target ?? ref.path;
+  return canonical === ref.name ? ref.name : `${ref.name} (${canonical})`;
 }
 
 function importMessage(ref: Ref): string {

@@ -2,10 +2,12 @@
  * Static pickle scanner: decodes pickle streams (protocols 0-5) without executing them, works out every global
  * the unpickler would import or call, and reports them against the deny/allow policy (MODEL-PICKLE-001…005).
  *
- * Modules: opcodes.ts (table) · decoder.ts (byte loop, frames) · machine.ts (stack/memo semantics) ·
- * resolve.ts (call semantics, resolver chains) · fold.ts (constant folding) · policy.ts + denylist.ts +
- * data/*.json (what is allowed) · names.ts (canonical spellings) · evidence.ts (rendering) · findings.ts
- * (dedup) · joblib.ts (raw array data) · memo.ts (bounded memo) · values.ts (symbolic values).
+ * Modules: opcodes.ts (table) · decoder.ts (hot loop) · stream.ts (frames, large and text payloads, nested data,
+ * limits) · machine.ts (stack/memo semantics) · resolve.ts (call semantics, resolver chains) · fold.ts
+ * (constant folding) · policy.ts + denylist.ts + data/*.json (what is allowed; data/generate_data.py makes the
+ * JSON) · names.ts (canonical spellings) · evidence.ts (rendering) · findings.ts (dedup) · joblib.ts (raw array
+ * data) · memo.ts (bounded memo) · values.ts (symbolic values) · text.ts (protocol-0 text arguments) ·
+ * bytes-source.ts (in-memory ByteSource) · testing.ts (test context and opcode assembler).
  */
 import { LimitError, ParseError } from '../../../core/errors.js';
 import type { RawFinding } from '../../../core/finding.js';
@@ -127,8 +129,11 @@ class ScanHost implements Host {
   ) {}
 
   async scanNested(load: NestedLoad): Promise<boolean> {
-    if (this.options.scanNested !== undefined) {
-      // The container layer reports the nested findings itself; their member label tells where they come from.
+    // An allowed loader (torch.storage._load_from_bytes) is reported only when its payload is not clean, so a
+    // pickle payload is scanned here, where its findings can be counted. Anything else goes to the container
+    // layer, which dispatches by content and reports the nested findings itself.
+    const countable = load.loader.verdict.level === 'allow' && looksLikePickle(load.bytes.subarray(0, 64));
+    if (this.options.scanNested !== undefined && !countable) {
       await this.options.scanNested(load.bytes, load.label);
       return true;
     }

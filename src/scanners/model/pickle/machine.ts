@@ -425,8 +425,12 @@ export class Machine {
           numel: typeof numel === 'number' ? numel : undefined,
         });
       }
-    } else if (items === undefined || items[0] !== 'storage') {
-      // Only PyTorch's loaders resolve persistent ids (storages, legacy module classes); pickle.load raises.
+    } else if (
+      (items === undefined || items[0] !== 'storage') &&
+      !(typeof pid === 'string' && /^\d+$/.test(pid))
+    ) {
+      // Only PyTorch's loaders resolve persistent ids: storage tuples, legacy module classes, and the decimal
+      // storage keys of the legacy TAR format. Anything else makes pickle.load raise.
       this.findings.unresolved(
         `The pickle refers to a persistent object ${render(pid)} that only the loading program's persistent_load can resolve.`,
         `PERSID ${render(pid)}`,

@@ -32,6 +32,8 @@ export interface Verdict {
   readonly ruleId: string;
   /** Why, in a few words ("runs shell commands", "is not on the allow list"). */
   readonly reason: string;
+  /** The dangerous object actually reached, when the spelling hides it (`pathlib.os.system` → `os.system`). */
+  readonly target?: string;
 }
 
 export const ALLOW_LIST: ReadonlySet<string> = new Set(
@@ -92,16 +94,16 @@ export function builtInDeny(module: string, qualname: string): Verdict | undefin
   if (segments.some(isDunder) && !DUNDER_EXCEPTIONS.has(path)) {
     return { level: 'deny', ruleId: PICKLE_DANGEROUS_CALLABLE.id, reason: DUNDER_REASON };
   }
-  const raw = qualname === '' ? module : `${module}.${qualname}`;
-  const direct = longestDenyPrefix(path) ?? longestDenyPrefix(raw);
-  if (direct !== undefined) return denied(direct);
   // Attribute traversal through an imported module: any tail of the qualname may start with a module name
-  // (`('torch', 'os.system')`, `('posixpath', 'os.system')`).
+  // (`('torch', 'os.system')`, `('posixpath', 'os.system')`). Checked first: it names what is really reached.
   for (let i = 0; i < segments.length; i++) {
     const tail = [canonicalModule(segments[i] ?? ''), ...segments.slice(i + 1)].join('.');
     const entry = longestDenyPrefix(tail);
-    if (entry !== undefined && !DENY_EXCEPTIONS.has(tail)) return denied(entry);
+    if (entry !== undefined && !DENY_EXCEPTIONS.has(tail)) return { ...denied(entry), target: tail };
   }
+  const raw = qualname === '' ? module : `${module}.${qualname}`;
+  const direct = longestDenyPrefix(path) ?? longestDenyPrefix(raw);
+  if (direct !== undefined) return denied(direct);
   return undefined;
 }
 

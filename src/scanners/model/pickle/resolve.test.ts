@@ -70,7 +70,7 @@ describe('resolver chains', () => {
     const { findings } = await scanBytes(bytes);
     expect(findings.map((f) => [f.ruleId, f.evidence])).toEqual([
       ['MODEL-PICKLE-002', 'functools.partial'],
-      ['MODEL-PICKLE-001', "posix.system('id')"],
+      ['MODEL-PICKLE-001', "posix.system('id') via functools.partial(posix.system, 'id')"],
     ]);
   });
 

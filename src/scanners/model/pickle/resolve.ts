@@ -122,11 +122,17 @@ const nestedLoad: Handler = (m, ref, args, _kwargs, offset) => {
   return undefined;
 };
 
-/** Calls `callee(*args)` on behalf of a helper that calls its argument. */
-function callThrough(m: Machine, callee: Value | undefined, args: Value | undefined, offset: number): void {
+/** Calls `callee(*args)` on behalf of a helper (`through`) that calls its argument. */
+function callThrough(
+  m: Machine,
+  callee: Value | undefined,
+  args: Value | undefined,
+  offset: number,
+  through: Call,
+): void {
   if (callee === undefined) return;
   const items = args === undefined ? [] : (sequenceItems(args) ?? [args]);
-  callValue(m, callee, items, undefined, offset);
+  callValue(m, callee, items, undefined, offset, through);
 }
 
 const getattrHandler: Handler = (m, ref, args, _kwargs, offset) =>
@@ -203,8 +209,8 @@ const RESOLVERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 
 /** A helper that calls its argument number `fn` with the arguments in its argument number `args`. */
 function callsArgument(fn: number, args: number): Handler {
-  return (m, _ref, given, _kwargs, offset) => {
-    callThrough(m, given[fn], given[args], offset);
+  return (m, ref, given, kwargs, offset) => {
+    callThrough(m, given[fn], given[args], offset, new Call(ref, given, kwargs, offset));
     return undefined;
   };
 }
@@ -219,25 +225,35 @@ const EFFECTS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['dill._dill._create_array', callsArgument(0, 1)],
   [
     'copyreg._reconstructor',
-    (m, _ref, args, _kwargs, offset) => {
+    (m, ref, args, kwargs, offset) => {
       const [cls, base, state] = args;
       // copyreg._reconstructor runs base.__init__(obj, state) unless base is object.
-      if (base instanceof Ref && base.path !== OBJECT && state !== null)
-        callThrough(m, base, [state ?? null], offset);
+      if (base instanceof Ref && base.path !== OBJECT && state !== null) {
+        callThrough(m, base, [state ?? null], offset, new Call(ref, args, kwargs, offset));
+      }
       return cls === undefined ? undefined : new Call(cls, [], undefined, offset);
     },
   ],
   [
     'copyreg.__newobj__',
-    (m, _ref, args, _kwargs, offset) =>
-      args[0] === undefined ? undefined : callValue(m, args[0], args.slice(1), undefined, offset),
+    (m, ref, args, kwargs, offset) =>
+      args[0] === undefined
+        ? undefined
+        : callValue(m, args[0], args.slice(1), undefined, offset, new Call(ref, args, kwargs, offset)),
   ],
   [
     'copyreg.__newobj_ex__',
-    (m, _ref, args, _kwargs, offset) =>
+    (m, ref, args, kwargs, offset) =>
       args[0] === undefined
         ? undefined
-        : callValue(m, args[0], sequenceItems(args[1] ?? null) ?? [], args[2], offset),
+        : callValue(
+            m,
+            args[0],
+            sequenceItems(args[1] ?? null) ?? [],
+            args[2],
+            offset,
+            new Call(ref, args, kwargs, offset),
+          ),
   ],
   [
     'builtins.type',
@@ -312,7 +328,7 @@ function callObject(
     case 'functools.partial':
       return made.args[0] === undefined
         ? undefined
-        : callValue(m, made.args[0], [...made.args.slice(1), ...args], kwargs, offset);
+        : callValue(m, made.args[0], [...made.args.slice(1), ...args], kwargs, offset, made);
     case 'builtins.getattr':
     case 'dill._dill._get_attr': {
       const [self, name] = made.args;
@@ -360,13 +376,14 @@ export function callValue(
   args: Tuple,
   kwargs: Value | undefined,
   offset: number,
+  through?: Call,
 ): Value {
   if (callee instanceof Ref) {
     const resolver = RESOLVERS.get(callee.path);
     const resolved = resolver?.(m, callee, args, kwargs, offset);
     // A resolver that produced a global is represented by that global's finding.
     if (resolved instanceof Ref && resolved.via !== undefined) return resolved;
-    m.findings.called(callee, args, kwargs, offset);
+    m.findings.called(callee, args, kwargs, offset, through);
     const effect = EFFECTS.get(callee.path)?.(m, callee, args, kwargs, offset);
     if (effect !== undefined) return effect;
     return foldFunction(callee.path, args) ?? new Call(callee, args, kwargs, offset);

@@ -55,6 +55,9 @@ export interface DecoderOptions {
 
 export const RETRY = true;
 
+/** Opcodes whose payload CPython reads with `_Unpickler_ReadInto` (load_counted_binbytes / _bytearray). */
+const READ_INTO: ReadonlySet<number> = new Set([OP.SHORT_BINBYTES, OP.BINBYTES, OP.BINBYTES8, OP.BYTEARRAY8]);
+
 export function truncated(offset: number): ParseError {
   return new ParseError(
     'TRUNCATED',
@@ -300,7 +303,16 @@ export abstract class DecoderBase {
     }
     const payload = at + header;
     if (payload < this.frameEnd && payload + length > this.frameEnd) {
-      if (await this.straddle(at, payload)) return RETRY;
+      if (READ_INTO.has(op)) {
+        // CPython reads bytes payloads with _Unpickler_ReadInto, which takes the rest of the frame and then the
+        // file: the same bytes as the linear reading. Only pickle.py refuses it.
+        this.machine.findings.anomaly(
+          'A bytes payload crosses the end of a FRAME. Legitimate picklers never write this; pickle.py refuses it.',
+          'FRAME straddle',
+          this.offsetOf(payload),
+        );
+        this.frameEnd = Infinity;
+      } else if (await this.straddle(at, payload)) return RETRY;
     } else if (payload >= this.frameEnd) {
       this.frameEnd = Infinity;
     }

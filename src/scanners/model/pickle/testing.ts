@@ -3,6 +3,7 @@
  * a ScanContext that collects findings, and a tiny pickle assembler so tests build exact opcode sequences
  * without Python.
  */
+import { LimitError } from '../../../core/errors.js';
 import type { RawFinding } from '../../../core/finding.js';
 import { DEFAULT_LIMITS, type Limits } from '../../../core/limits.js';
 import type { PicklePolicyOptions, ScanContext } from '../../../core/scanner.js';
@@ -30,7 +31,7 @@ export function collectingContext(
     deadline,
     report: (finding) => findings.push(finding),
     checkDeadline: () => {
-      if (Date.now() > deadline) throw new Error('deadline');
+      if (Date.now() > deadline) throw new LimitError('TIME', 'scan deadline passed');
     },
   };
   return { context, findings };

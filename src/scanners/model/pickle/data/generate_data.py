@@ -246,7 +246,9 @@ def torch_globals():
         value = getattr(torch, name)
         if isinstance(value, (torch.dtype, torch.layout, torch.memory_format, torch.qscheme)):
             found.add(("torch", name))
-        elif inspect.isclass(value) and name.endswith("Storage"):
+        elif inspect.isclass(value) and (name.endswith("Storage") or name.endswith("Tensor")):
+            # Storage classes name persistent ids; the legacy tensor types (torch.FloatTensor …) appear in
+            # legacy and TAR-format checkpoints. CUDA checkpoints spell both under torch.cuda.
             found.add(("torch", name))
             found.add(("torch.cuda", name))
     for module in [nn, nn.modules, torch.optim, torch.optim.lr_scheduler]:

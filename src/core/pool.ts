@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { LimitError } from './errors.js';
+import type { RawFinding } from './finding.js';
 import type { FileOutcome, FileTask } from './scan-file.js';
 import type { ScanSettings } from './scanner.js';
 import { reportUnreadable } from './unreadable.js';
@@ -12,29 +13,42 @@ export type WorkerResponse =
 
 /** Grace beyond the per-file time limit before a worker stuck in a file is terminated. */
 const HARD_TIMEOUT_GRACE_MS = 5_000;
+/**
+ * Tasks sent ahead to each worker. Workers scan them one after another; sending ahead hides the message round
+ * trip, which otherwise dominates on folders of many small files.
+ */
+const IN_FLIGHT_PER_WORKER = 16;
+
+interface Pending {
+  readonly id: number;
+  readonly task: FileTask;
+}
 
 interface Slot {
   worker: Worker;
-  busy: { id: number; task: FileTask; timer: NodeJS.Timeout } | undefined;
+  /** Sent and not answered yet, in the order the worker scans them: the first is the one being scanned. */
+  inFlight: Pending[];
+  /** Fires when the file being scanned overruns the time limit plus grace. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
- * Runs file scans on worker threads, one file per worker at a time. Scanners check their deadline themselves;
- * a worker that overruns it anyway (a bug, or a pathological input) is terminated and replaced, and its file gets
- * a `TIME` limit finding, so one hostile file can neither hang nor crash the scan.
+ * Runs file scans on worker threads. Scanners check their deadline themselves; a worker that overruns it anyway
+ * (a bug, or a pathological input) is terminated and replaced, its current file gets a `TIME` limit finding and
+ * the files queued behind it are sent again, so one hostile file can neither hang nor crash the scan.
  */
 export class WorkerPool {
   private readonly settings: ScanSettings;
   private readonly workerUrl: URL;
+  private readonly graceMs: number;
   private readonly slots: Slot[] = [];
-  private readonly queue: { id: number; task: FileTask }[] = [];
+  private readonly queue: Pending[] = [];
   private readonly results = new Map<number, FileOutcome | undefined>();
   private nextId = 0;
+  private expected = 0;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
   private onDone: ((done: number) => void) | undefined;
-
-  private readonly graceMs: number;
 
   constructor(settings: ScanSettings, size: number, workerUrl: URL, graceMs = HARD_TIMEOUT_GRACE_MS) {
     this.settings = settings;
@@ -54,6 +68,7 @@ export class WorkerPool {
       this.queue.push({ id, task });
       return id;
     });
+    this.expected += ids.length;
     if (ids.length > 0) {
       await new Promise<void>((resolve, reject) => {
         this.settle = { resolve, reject };
@@ -64,12 +79,13 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    for (const slot of this.slots) clearTimeout(slot.timer);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl, { workerData: this.settings });
-    const slot: Slot = { worker, busy: undefined };
+    const slot: Slot = { worker, inFlight: [], timer: undefined };
     worker.on('message', (response: WorkerResponse) => {
       this.finish(slot, response);
     });
@@ -80,39 +96,45 @@ export class WorkerPool {
   }
 
   private feed(slot: Slot): void {
-    const next = this.queue.shift();
-    if (next === undefined) {
-      if (this.slots.every((candidate) => candidate.busy === undefined)) this.settle?.resolve();
-      return;
+    while (slot.inFlight.length < IN_FLIGHT_PER_WORKER) {
+      const next = this.queue.shift();
+      if (next === undefined) break;
+      slot.inFlight.push(next);
+      const request: WorkerRequest = next;
+      slot.worker.postMessage(request);
     }
-    const timer = setTimeout(() => {
+    if (slot.timer === undefined && slot.inFlight.length > 0) this.startTimer(slot);
+  }
+
+  /** Times the file at the head of the slot's queue, the one its worker is scanning now. */
+  private startTimer(slot: Slot): void {
+    slot.timer = setTimeout(() => {
       this.abandon(slot);
     }, this.settings.limits.timeoutMs + this.graceMs);
-    slot.busy = { ...next, timer };
-    const request: WorkerRequest = next;
-    slot.worker.postMessage(request);
   }
 
   private finish(slot: Slot, response: WorkerResponse): void {
-    const busy = slot.busy;
-    if (busy?.id !== response.id) return;
-    clearTimeout(busy.timer);
-    slot.busy = undefined;
+    const head = slot.inFlight[0];
+    if (head?.id !== response.id) return;
+    slot.inFlight.shift();
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
     if ('error' in response) {
-      this.fail(new Error(`scanning ${busy.task.displayPath} failed: ${response.error}`));
+      this.fail(new Error(`scanning ${head.task.displayPath} failed: ${response.error}`));
       return;
     }
-    this.record(busy.id, response.outcome ?? undefined);
+    this.record(head.id, response.outcome ?? undefined);
     this.feed(slot);
   }
 
-  /** The worker is stuck past its deadline: replace it and record the file as unscannable. */
+  /** The worker is stuck past its deadline: replace it, record its file as unscannable, resend the rest. */
   private abandon(slot: Slot): void {
-    const busy = slot.busy;
-    if (busy === undefined) return;
-    slot.busy = undefined;
+    const [stuck, ...waiting] = slot.inFlight;
+    if (stuck === undefined) return;
+    slot.inFlight = [];
+    slot.timer = undefined;
     void slot.worker.terminate();
-    const findings: FileOutcome['findings'][number][] = [];
+    const findings: RawFinding[] = [];
     reportUnreadable(
       {
         settings: this.settings,
@@ -125,16 +147,17 @@ export class WorkerPool {
         `scanning did not finish within ${this.settings.limits.timeoutMs / 1000} s; stopped`,
       ),
     );
-    this.record(busy.id, { ...busy.task, format: 'unknown', size: 0, findings });
-    const index = this.slots.indexOf(slot);
+    this.record(stuck.id, { ...stuck.task, format: 'unknown', size: 0, findings });
+    this.queue.unshift(...waiting);
     const replacement = this.spawn();
-    this.slots[index] = replacement;
-    this.feed(replacement);
+    this.slots[this.slots.indexOf(slot)] = replacement;
+    for (const candidate of this.slots) this.feed(candidate);
   }
 
   private record(id: number, outcome: FileOutcome | undefined): void {
     this.results.set(id, outcome);
     this.onDone?.(this.results.size);
+    if (this.results.size === this.expected) this.settle?.resolve();
   }
 
   private fail(error: Error): void {

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { readFully } from '../targets/file.js';
 import { LimitError } from './errors.js';
 import type { RawFinding } from './finding.js';
 import { PROBE_BYTES, type FileScanner, type Probe, type ScanContext, type ScanSettings } from './scanner.js';
@@ -51,7 +52,7 @@ export async function scanFile(
 ): Promise<FileOutcome | undefined> {
   let probe: Probe;
   try {
-    probe = await readProbe(task);
+    probe = readProbe(task);
   } catch (error) {
     // A file we cannot even open is examined but unread: fail closed rather than skip it silently.
     const context = new FileScanContext(settings);
@@ -83,14 +84,15 @@ export async function scanFile(
   return undefined;
 }
 
-async function readProbe(task: FileTask): Promise<Probe> {
-  const handle = await open(task.absolutePath, 'r');
+function readProbe(task: FileTask): Probe {
+  // Synchronous for the same reason as FileAccess: see src/targets/file.ts.
+  const fd = openSync(task.absolutePath, 'r');
   try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(size, PROBE_BYTES));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const size = fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(size, PROBE_BYTES));
+    const bytesRead = readFully(fd, head, 0, head.length, 0);
     return { path: task.displayPath, head: head.subarray(0, bytesRead), size };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

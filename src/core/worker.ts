@@ -4,23 +4,24 @@ import type { WorkerRequest, WorkerResponse } from './pool.js';
 import { scanFile } from './scan-file.js';
 import type { ScanSettings } from './scanner.js';
 
-/** Worker-thread entry: scans the files the pool sends, one at a time. */
+/**
+ * Worker-thread entry. The pool sends several files ahead; they are scanned strictly one after another, in
+ * arrival order, because the pool times the first unanswered file as the one being scanned.
+ */
 const settings = workerData as ScanSettings;
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run as a worker thread');
 
+let previous: Promise<void> = Promise.resolve();
 port.on('message', (request: WorkerRequest) => {
-  scanFile(request.task, SCANNERS, settings).then(
-    (outcome) => {
-      const response: WorkerResponse = { id: request.id, outcome: outcome ?? null };
-      port.postMessage(response);
-    },
-    (error: unknown) => {
-      const response: WorkerResponse = {
-        id: request.id,
-        error: error instanceof Error ? error.message : String(error),
-      };
-      port.postMessage(response);
-    },
-  );
+  previous = previous.then(async () => {
+    let response: WorkerResponse;
+    try {
+      const outcome = await scanFile(request.task, SCANNERS, settings);
+      response = { id: request.id, outcome: outcome ?? null };
+    } catch (error) {
+      response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(response);
+  });
 });

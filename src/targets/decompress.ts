@@ -1,7 +1,5 @@
 import { PassThrough, Readable, pipeline, type Duplex } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import lzma from 'lzma-native';
-import bz2 from 'unbzip2-stream';
 import { LimitError, MlsecError, ParseError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import type { ByteSource } from './source.js';
@@ -21,7 +19,8 @@ const INPUT_CHUNK_BYTES = 256 * 1024;
 /** liblzma allocates the dictionary the header asks for; refuse absurd ones rather than exhaust memory. */
 const LZMA_MEMORY_LIMIT = 1024 * 1024 * 1024;
 
-function decoderFor(codec: Codec): Duplex {
+/** bz2 and xz decoders are loaded on first use: most scans never meet them, and loading costs every start. */
+async function decoderFor(codec: Codec): Promise<Duplex> {
   switch (codec) {
     case 'gzip':
       return createGunzip();
@@ -32,11 +31,16 @@ function decoderFor(codec: Codec): Duplex {
     case 'bz2':
       // unbzip2-stream is a classic `through` stream; the PassThrough after it in the pipeline gives the output
       // an async iterator.
-      return bz2();
+      return (await import('unbzip2-stream')).default();
     case 'xz':
-      return lzma.createStream('streamDecoder', { memlimit: LZMA_MEMORY_LIMIT, flags: 'CONCATENATED' });
+      return (await import('lzma-native')).default.createStream('streamDecoder', {
+        memlimit: LZMA_MEMORY_LIMIT,
+        flags: 'CONCATENATED',
+      });
     case 'lzma':
-      return lzma.createStream('aloneDecoder', { memlimit: LZMA_MEMORY_LIMIT });
+      return (await import('lzma-native')).default.createStream('aloneDecoder', {
+        memlimit: LZMA_MEMORY_LIMIT,
+      });
   }
 }
 
@@ -75,15 +79,18 @@ export function decompress(
       yield Buffer.from(chunk);
     }
   }
-  const output = pipeline(
-    Readable.from(compressedChunks(), { objectMode: false }),
-    decoderFor(codec),
-    new PassThrough(),
-    () => {
-      // Errors surface through the output's async iterator.
-    },
-  );
-  return new IterableSource(output as AsyncIterable<Uint8Array>, description, {
+  async function* decompressedChunks(): AsyncGenerator<Uint8Array> {
+    const output = pipeline(
+      Readable.from(compressedChunks(), { objectMode: false }),
+      await decoderFor(codec),
+      new PassThrough(),
+      () => {
+        // Errors surface through the output's async iterator.
+      },
+    );
+    yield* output as AsyncIterable<Uint8Array>;
+  }
+  return new IterableSource(decompressedChunks(), description, {
     onChunk: (chunk) => {
       produced += chunk.length;
       if (produced > limits.maxDecompressedBytes) {

@@ -1,6 +1,8 @@
 import type { ByteSource } from './source.js';
 
 const DEFAULT_WINDOW = 1024 * 1024;
+/** Enough for any fixed-size opcode argument, so hot loops rarely need to grow the window. */
+const MIN_WINDOW = 64;
 
 /**
  * A forward, buffered reader over a {@link ByteSource}, built for byte-at-a-time decoders.
@@ -21,7 +23,11 @@ export class BufferedReader {
 
   constructor(source: ByteSource, windowBytes = DEFAULT_WINDOW) {
     this.source = source;
-    this.buffer = new Uint8Array(windowBytes);
+    // Small inputs get a small window: a scan of thousands of small files must not allocate a megabyte each.
+    const size = source.size;
+    this.buffer = new Uint8Array(
+      size === undefined ? windowBytes : Math.max(MIN_WINDOW, Math.min(windowBytes, size)),
+    );
   }
 
   get description(): string {

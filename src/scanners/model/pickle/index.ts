@@ -14,15 +14,13 @@ import type { RawFinding } from '../../../core/finding.js';
 import type { ScanContext } from '../../../core/scanner.js';
 import { reportUnreadable } from '../../../core/unreadable.js';
 import { BufferedReader } from '../../../targets/reader.js';
-import { BytesSource } from './bytes-source.js';
+import { MemorySource } from '../../../targets/memory.js';
 import { Decoder, type Host } from './decoder.js';
 import { Findings } from './findings.js';
 import { Machine, type NestedLoad } from './machine.js';
 import { ArgKind, ARG_KIND, FIXED_ARG_BYTES, OP } from './opcodes.js';
 import { policyFor } from './policy.js';
 import { PyBytes, PyDict, PyList, type Value } from './values.js';
-
-export { BytesSource } from './bytes-source.js';
 
 export type PyConst =
   | null
@@ -235,7 +233,7 @@ function scanNestedBytes(
   options: PickleScanOptions,
   depth: number,
 ): Promise<void> {
-  const reader = new BufferedReader(new BytesSource(bytes, options.member ?? 'nested pickle'));
+  const reader = new BufferedReader(new MemorySource(bytes, options.member ?? 'nested pickle'));
   return scanStacked(reader, context, options, depth, true);
 }
 

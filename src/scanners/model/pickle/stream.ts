@@ -14,7 +14,7 @@ import { LimitError, ParseError } from '../../../core/errors.js';
 import type { ScanContext } from '../../../core/scanner.js';
 import { reportUnreadable } from '../../../core/unreadable.js';
 import { BufferedReader } from '../../../targets/reader.js';
-import { BytesSource } from './bytes-source.js';
+import { MemorySource } from '../../../targets/memory.js';
 import { arraySpec } from './joblib.js';
 import { Machine, type NestedLoad } from './machine.js';
 import { ArgKind, FIXED_ARG_BYTES, OP, opcodeName } from './opcodes.js';
@@ -237,7 +237,7 @@ export abstract class DecoderBase {
     const m = this.machine;
     const machine = new Machine({ policy: m.policy, findings: m.findings, memoBudgetBytes: 0 }, m);
     const alternative = this.spawn(
-      new BufferedReader(new BytesSource(bytes, 'FRAME alternative reading')),
+      new BufferedReader(new MemorySource(bytes, 'FRAME alternative reading')),
       machine,
       {
         mode: 'cfile',

@@ -8,7 +8,7 @@ import type { RawFinding } from '../../../core/finding.js';
 import { DEFAULT_LIMITS, type Limits } from '../../../core/limits.js';
 import type { PicklePolicyOptions, ScanContext } from '../../../core/scanner.js';
 import { BufferedReader } from '../../../targets/reader.js';
-import { BytesSource } from './bytes-source.js';
+import { MemorySource } from '../../../targets/memory.js';
 import { scanPickleStream, type PickleScanOptions } from './index.js';
 import { OP } from './opcodes.js';
 
@@ -38,7 +38,7 @@ export function collectingContext(
 }
 
 export function readerOf(bytes: Uint8Array, windowBytes?: number): BufferedReader {
-  return new BufferedReader(new BytesSource(bytes, 'test'), windowBytes);
+  return new BufferedReader(new MemorySource(bytes, 'test'), windowBytes);
 }
 
 export interface StreamScan {

@@ -38,7 +38,7 @@ export const SCAN_UNRECOGNISED = defineRule({
   domain: 'scan',
   title: 'Model file in an unrecognised format',
   description:
-    'The file has a model-file extension (.pt, .pth, .bin, .ckpt, .pkl, .joblib, .npy, …) but its content is ' +
+    'The file has a pickle-model extension (.pt, .ckpt, .pkl, .joblib, .npy, …) but its content is ' +
     'none of the formats mlsec understands, for example a 7z archive wrapping a model. It cannot be shown to ' +
     'be safe.',
   fix: 'Find out what produced the file. Convert it to a supported, preferably code-free, format before loading it.',

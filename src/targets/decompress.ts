@@ -14,7 +14,7 @@ export type Codec = 'gzip' | 'zlib' | 'deflate-raw' | 'bz2' | 'xz' | 'lzma';
 export type DecompressLimits = Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio'>;
 
 /** The ratio limit applies only past this much output, so tiny highly compressible streams are not flagged. */
-const RATIO_GRACE_BYTES = 1024 * 1024;
+export const RATIO_GRACE_BYTES = 1024 * 1024;
 const INPUT_CHUNK_BYTES = 256 * 1024;
 /** liblzma allocates the dictionary the header asks for; refuse absurd ones rather than exhaust memory. */
 const LZMA_MEMORY_LIMIT = 1024 * 1024 * 1024;

@@ -163,3 +163,16 @@ export function hasModelExtension(name: string): boolean {
   const lower = withoutCompressionExtension(name).toLowerCase();
   return MODEL_EXTENSIONS.some((extension) => lower.endsWith(extension));
 }
+
+/**
+ * `.bin` and `.pth` also name files that are not pickle-based models: raw tensor shards (ONNX external data,
+ * GGML), and site-packages path configuration files (`.pth`, which the environment scanner judges). For these
+ * two, only recognised content is claimed; unrecognised content is not reported as an unscannable model.
+ */
+const AMBIGUOUS_EXTENSIONS = ['.bin', '.pth'];
+
+/** A file with this name whose content is unrecognised is reported (SCAN-003) rather than ignored. */
+export function expectsModelContent(name: string): boolean {
+  const lower = withoutCompressionExtension(name).toLowerCase();
+  return hasModelExtension(name) && !AMBIGUOUS_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}

@@ -2,7 +2,7 @@ import { LimitError } from '../../core/errors.js';
 import { SCAN_UNRECOGNISED } from '../../core/scan-rules.js';
 import { PROBE_BYTES, type ScanContext } from '../../core/scanner.js';
 import { reportUnreadable } from '../../core/unreadable.js';
-import { classifyHead, hasModelExtension, pickleFlavour, type ContentKind } from './classify.js';
+import { classifyHead, expectsModelContent, pickleFlavour, type ContentKind } from './classify.js';
 import { scanCompressed } from './compressed.js';
 import { contentFromAccess, peekHead, randomAccessOf, type Content } from './content.js';
 import { scanNumpy } from './numpy.js';
@@ -52,7 +52,7 @@ async function scanKind(
     case 'lz4':
       return scanCompressed(scope, content, kind);
     case 'unknown':
-      if (hasModelExtension(content.name)) reportUnrecognised(scope.context, content);
+      if (expectsModelContent(content.name)) reportUnrecognised(scope.context, content);
       return 'unknown';
   }
 }

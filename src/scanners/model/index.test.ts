@@ -17,7 +17,19 @@ describe('modelScanner.detect', () => {
   });
 
   it('claims files with a model extension whatever the content, to report them if unrecognised', () => {
-    expect(modelScanner.detect(probe('model.bin', text('GGUF or anything else')))).toBe('unknown');
+    expect(modelScanner.detect(probe('model.pt', text('GGUF or anything else')))).toBe('unknown');
+    expect(modelScanner.detect(probe('model.pkl.gz', text('not compressed at all')))).toBe('unknown');
+  });
+
+  it('claims .bin and .pth files only for recognised content: they also name raw tensors and path files', () => {
+    expect(modelScanner.detect(probe('weights.bin', text('\x00\x01raw float data')))).toBeUndefined();
+    expect(
+      modelScanner.detect(probe('site-packages/easy-install.pth', text('import os; os.getcwd()\n'))),
+    ).toBeUndefined();
+    expect(modelScanner.detect(probe('pytorch_model.bin', new Uint8Array([0x80, 0x02, 0x4e, 0x2e])))).toBe(
+      'pickle',
+    );
+    expect(modelScanner.detect(probe('legacy.pth', text("(S'x'\n.")))).toBe('pickle');
   });
 
   it('leaves other files alone, including text that could start a protocol 0 pickle', () => {

@@ -1,6 +1,6 @@
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
-import { classifyHead, hasModelExtension, pickleFlavour } from './classify.js';
+import { classifyHead, expectsModelContent, hasModelExtension, pickleFlavour } from './classify.js';
 import { contentFromAccess } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
 import { MODEL_RULES } from './rules.js';
@@ -29,7 +29,7 @@ function detect(probe: Probe): string | undefined {
   const kinds = classifyHead(probe.head);
   const [kind = 'unknown'] = kinds;
   const modelName = hasModelExtension(probe.path);
-  if (kind === 'unknown') return modelName ? 'unknown' : undefined;
+  if (kind === 'unknown') return expectsModelContent(probe.path) ? 'unknown' : undefined;
   // Two-byte zlib headers and protocol 0/1 pickles (an ordinary first character) also start text files.
   const weak =
     kind === 'zlib' || ((kind === 'pickle' || kind === 'pytorch-legacy') && probe.head[0] !== 0x80);

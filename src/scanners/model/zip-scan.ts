@@ -1,6 +1,7 @@
 import { LimitError } from '../../core/errors.js';
 import { reportUnreadable } from '../../core/unreadable.js';
 import { Crc32Source } from '../../targets/crc-source.js';
+import { RATIO_GRACE_BYTES } from '../../targets/decompress.js';
 import { RangeAccess } from '../../targets/memory.js';
 import { BufferedReader } from '../../targets/reader.js';
 import type { RandomAccess } from '../../targets/source.js';
@@ -119,6 +120,14 @@ export async function scanZipMembers(
         );
       }
       if (torch && isTensorStorage(entry.name)) continue;
+      if (declaresBomb(entry, scope.context.settings.limits.maxCompressionRatio)) {
+        // Said up front from the central directory, so a bomb gets a clear finding even when its content would
+        // never be inflated (a member no scanner claims). Streaming decompression enforces the real ratio too.
+        throw new LimitError(
+          'COMPRESSION_RATIO',
+          `member declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed bytes, a ratio above ${scope.context.settings.limits.maxCompressionRatio}`,
+        );
+      }
       // miniz reads stored and deflated members only; zipfile reads more. In a torch archive any other method
       // means torch and zip tools see different data; anywhere, a method nobody decodes hides the member.
       if (
@@ -188,6 +197,12 @@ async function scanMember(
       `CRC-32 of the data is ${hex(source.value)}, the header says ${hex(entry.crc32)}`,
     );
   }
+}
+
+function declaresBomb(entry: ZipEntry, maxRatio: number): boolean {
+  return (
+    entry.uncompressedSize > RATIO_GRACE_BYTES && entry.uncompressedSize > maxRatio * entry.compressedSize
+  );
 }
 
 function hex(value: number): string {

@@ -1,13 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { MlsecError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { EXIT_ERROR, EXIT_OK } from './exit-codes.js';
 import { rulesCommand } from './rules.js';
 import { scanCommand } from './scan.js';
-
-/** Exit codes, documented in README.md. */
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_ERROR = 2;
 
 /** Runs the CLI and returns the process exit code. Never calls process.exit, so it is testable in-process. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/report-model.js';
 import { SEVERITIES, severityRank } from '../core/severity.js';
 import { REPORTER_NAMES, REPORTERS, type ReporterName } from '../report/index.js';
+import { EXIT_FINDINGS, EXIT_OK } from './exit-codes.js';
 import { ProgressLine } from './progress.js';
 
 interface ScanFlags {
@@ -78,7 +79,7 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
   if (flags.writeBaseline !== undefined) await writeBaseline(flags.writeBaseline, report.findings);
 
   const failOn = flags.failOn ?? config.failOn ?? DEFAULT_FAIL_ON;
-  return exceedsThreshold(report, failOn) ? 1 : 0;
+  return exceedsThreshold(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
 }
 
 function exceedsThreshold(report: ScanReport, failOn: FailOn): boolean {

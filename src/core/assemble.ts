@@ -14,6 +14,7 @@ import { VERSION } from './version.js';
 export function assembleReport(
   outcomes: readonly FileOutcome[],
   suppressor: Suppressor,
+  walkWarnings: readonly string[],
   durationMs: number,
 ): ScanReport {
   const files: FileReport[] = [];
@@ -70,6 +71,6 @@ export function assembleReport(
       bySeverity,
       durationMs,
     },
-    warnings: suppressor.warnings,
+    warnings: [...walkWarnings, ...suppressor.warnings],
   };
 }

@@ -27,7 +27,7 @@ export function defaultWorkerCount(): number {
 export async function runScan(options: ScanOptions): Promise<ScanReport> {
   const started = performance.now();
   const { config } = options;
-  const tasks = await walk(options.paths, {
+  const { files: tasks, warnings } = await walk(options.paths, {
     root: config.root,
     include: config.include,
     exclude: config.exclude,
@@ -45,7 +45,7 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
     options.today ?? new Date().toISOString().slice(0, 10),
   );
   const examined = outcomes.filter((outcome) => outcome !== undefined);
-  return assembleReport(examined, suppressor, Math.round(performance.now() - started));
+  return assembleReport(examined, suppressor, warnings, Math.round(performance.now() - started));
 }
 
 async function scanInProcess(

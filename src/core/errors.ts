@@ -1,3 +1,8 @@
+/** The message of anything thrown, for reports: errors thrown by dependencies are not always `Error`s. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Error classes carry a string-literal `code` so that callers switch on the code, never on message text
  * (the sigstore-js pattern).
@@ -51,6 +56,7 @@ export type LimitErrorCode =
   | 'MEMO_SIZE'
   | 'OPCODE_COUNT'
   | 'MEMBER_COUNT'
+  | 'MEMORY'
   | 'TIME';
 export class LimitError extends MlsecError<LimitErrorCode> {
   readonly offset: number | undefined;

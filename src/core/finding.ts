@@ -23,6 +23,8 @@ export interface RawFinding {
   readonly member?: string;
   readonly offset?: number;
   readonly line?: number;
+  /** The package a finding is about, for dependency and environment scanners (`name==version`). */
+  readonly package?: string;
   /** The concrete thing seen, e.g. `posix.system('echo pwned')`. Part of the fingerprint. */
   readonly evidence?: string;
   /** Overrides the rule's default when the scanner knows better (e.g. a denied callable of lesser impact). */
@@ -89,6 +91,7 @@ export function completeFinding(
     ...(raw.member !== undefined && { member: raw.member }),
     ...(raw.offset !== undefined && { offset: raw.offset }),
     ...(raw.line !== undefined && { line: raw.line }),
+    ...(raw.package !== undefined && { package: raw.package }),
   };
   return {
     id,

@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { LimitError } from './errors.js';
-import type { RawFinding } from './finding.js';
+import { CollectingContext } from './context.js';
+import { LimitError, ParseError } from './errors.js';
 import type { FileOutcome, FileTask } from './scan-file.js';
 import type { ScanSettings } from './scanner.js';
 import { reportUnreadable } from './unreadable.js';
@@ -18,6 +19,11 @@ const HARD_TIMEOUT_GRACE_MS = 5_000;
  * trip, which otherwise dominates on folders of many small files.
  */
 const IN_FLIGHT_PER_WORKER = 16;
+/**
+ * Heap per worker. Scanners keep memory flat by design; the cap turns a bug or an input that defeats that into
+ * one unscannable file instead of a machine-wide out-of-memory.
+ */
+const WORKER_HEAP_MB = 4096;
 
 interface Pending {
   readonly id: number;
@@ -35,7 +41,8 @@ interface Slot {
 /**
  * Runs file scans on worker threads. Scanners check their deadline themselves; a worker that overruns it anyway
  * (a bug, or a pathological input) is terminated and replaced, its current file gets a `TIME` limit finding and
- * the files queued behind it are sent again, so one hostile file can neither hang nor crash the scan.
+ * the files queued behind it are sent again. A worker that dies (out of memory, a crash in a native decoder) is
+ * replaced the same way and its file reported unscannable. One hostile file can neither hang nor crash the scan.
  */
 export class WorkerPool {
   private readonly settings: ScanSettings;
@@ -84,13 +91,20 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerUrl, { workerData: this.settings });
+    const worker = new Worker(this.workerUrl, {
+      workerData: this.settings,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     const slot: Slot = { worker, inFlight: [], timer: undefined };
     worker.on('message', (response: WorkerResponse) => {
       this.finish(slot, response);
     });
-    worker.on('error', (error) => {
-      this.fail(error);
+    worker.on('error', (error: Error & { code?: string }) => {
+      const reason =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new LimitError('MEMORY', `scanning needed more than ${WORKER_HEAP_MB} MB of memory; stopped`)
+          : new ParseError('UNSUPPORTED', `the scanner crashed on this file: ${error.message}`);
+      this.replace(slot, reason);
     });
     return slot;
   }
@@ -127,27 +141,31 @@ export class WorkerPool {
     this.feed(slot);
   }
 
-  /** The worker is stuck past its deadline: replace it, record its file as unscannable, resend the rest. */
+  /** The worker is stuck past its deadline. */
   private abandon(slot: Slot): void {
-    const [stuck, ...waiting] = slot.inFlight;
-    if (stuck === undefined) return;
-    slot.inFlight = [];
-    slot.timer = undefined;
-    void slot.worker.terminate();
-    const findings: RawFinding[] = [];
-    reportUnreadable(
-      {
-        settings: this.settings,
-        deadline: 0,
-        report: (finding) => findings.push(finding),
-        checkDeadline: () => undefined,
-      },
+    this.replace(
+      slot,
       new LimitError(
         'TIME',
         `scanning did not finish within ${this.settings.limits.timeoutMs / 1000} s; stopped`,
       ),
     );
-    this.record(stuck.id, { ...stuck.task, format: 'unknown', size: 0, findings });
+  }
+
+  /** Replaces a stuck or dead worker: its current file is recorded unscannable, the files behind it resent. */
+  private replace(slot: Slot, reason: LimitError | ParseError): void {
+    if (!this.slots.includes(slot)) return;
+    const [stuck, ...waiting] = slot.inFlight;
+    slot.inFlight = [];
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    void slot.worker.terminate();
+    if (stuck !== undefined) {
+      const context = new CollectingContext(this.settings);
+      reportUnreadable(context, reason);
+      const size = sizeOf(stuck.task.absolutePath);
+      this.record(stuck.id, { ...stuck.task, format: 'unknown', size, findings: context.findings });
+    }
     this.queue.unshift(...waiting);
     const replacement = this.spawn();
     this.slots[this.slots.indexOf(slot)] = replacement;
@@ -164,5 +182,13 @@ export class WorkerPool {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.settle?.reject(error);
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { readFully } from '../targets/file.js';
+import { CollectingContext } from './context.js';
 import { LimitError } from './errors.js';
 import type { RawFinding } from './finding.js';
-import { PROBE_BYTES, type FileScanner, type Probe, type ScanContext, type ScanSettings } from './scanner.js';
+import { PROBE_BYTES, type FileScanner, type Probe, type ScanSettings } from './scanner.js';
 import { reportUnreadable } from './unreadable.js';
 
 /** What scanning one file produced. Plain data: it crosses the worker-thread boundary. */
@@ -17,27 +18,6 @@ export interface FileOutcome {
 export interface FileTask {
   readonly absolutePath: string;
   readonly displayPath: string;
-}
-
-class FileScanContext implements ScanContext {
-  readonly findings: RawFinding[] = [];
-  readonly settings: ScanSettings;
-  readonly deadline: number;
-
-  constructor(settings: ScanSettings) {
-    this.settings = settings;
-    this.deadline = Date.now() + settings.limits.timeoutMs;
-  }
-
-  report(finding: RawFinding): void {
-    this.findings.push(finding);
-  }
-
-  checkDeadline(): void {
-    if (Date.now() > this.deadline) {
-      throw new LimitError('TIME', `scanning took longer than ${this.settings.limits.timeoutMs / 1000} s`);
-    }
-  }
 }
 
 /**
@@ -55,14 +35,14 @@ export async function scanFile(
     probe = readProbe(task);
   } catch (error) {
     // A file we cannot even open is examined but unread: fail closed rather than skip it silently.
-    const context = new FileScanContext(settings);
+    const context = new CollectingContext(settings);
     reportUnreadable(context, error);
     return { ...task, format: 'unknown', size: 0, findings: context.findings };
   }
   for (const scanner of scanners) {
     const detected = scanner.detect(probe);
     if (detected === undefined) continue;
-    const context = new FileScanContext(settings);
+    const context = new CollectingContext(settings);
     let format = detected;
     if (probe.size > settings.limits.maxFileBytes) {
       reportUnreadable(

@@ -42,7 +42,7 @@ export const SCAN_UNRECOGNISED = defineRule({
     'none of the formats mlsec understands, for example a 7z archive wrapping a model. It cannot be shown to ' +
     'be safe.',
   fix: 'Find out what produced the file. Convert it to a supported, preferably code-free, format before loading it.',
-  severity: 'medium',
+  severity: 'high',
   confidence: 'medium',
   verdict: 'unscannable',
   cwe: ['CWE-20'],

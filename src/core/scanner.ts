@@ -41,7 +41,6 @@ export interface ScanOutcome {
 }
 
 export interface FileScanner {
-  readonly name: string;
   readonly rules: readonly Rule[];
   /** Returns the format this scanner recognises in the probe, or undefined when the file is not for it. */
   detect(probe: Probe): string | undefined;

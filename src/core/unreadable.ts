@@ -1,4 +1,4 @@
-import { LimitError, ParseError } from './errors.js';
+import { LimitError, ParseError, messageOf } from './errors.js';
 import { SCAN_LIMIT, SCAN_UNPARSEABLE } from './scan-rules.js';
 import type { ScanContext } from './scanner.js';
 
@@ -27,7 +27,7 @@ export function reportUnreadable(context: ScanContext, error: unknown, member?: 
       ...(error.offset !== undefined && { offset: error.offset }),
     });
   } else {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = messageOf(error);
     context.report({
       ruleId: SCAN_UNPARSEABLE.id,
       message: `Could not read: ${text}`,

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SCANNERS } from '../scanners/index.js';
+import { messageOf } from './errors.js';
 import type { WorkerRequest, WorkerResponse } from './pool.js';
 import { scanFile } from './scan-file.js';
 import type { ScanSettings } from './scanner.js';
@@ -20,7 +21,7 @@ port.on('message', (request: WorkerRequest) => {
       const outcome = await scanFile(request.task, SCANNERS, settings);
       response = { id: request.id, outcome: outcome ?? null };
     } catch (error) {
-      response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+      response = { id: request.id, error: messageOf(error) };
     }
     port.postMessage(response);
   });

@@ -1,6 +1,6 @@
 import { PassThrough, Readable, pipeline, type Duplex } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import { LimitError, MlsecError, ParseError } from '../core/errors.js';
+import { LimitError, MlsecError, ParseError, messageOf } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
 import type { ByteSource } from './source.js';
 import { IterableSource } from './stream-source.js';
@@ -42,10 +42,6 @@ async function decoderFor(codec: Codec): Promise<Duplex> {
         memlimit: LZMA_MEMORY_LIMIT,
       });
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function isTruncation(error: unknown): boolean {

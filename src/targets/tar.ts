@@ -1,5 +1,5 @@
 import { Parser, type ReadEntry } from 'tar';
-import { MlsecError, ParseError } from '../core/errors.js';
+import { MlsecError, ParseError, messageOf } from '../core/errors.js';
 import type { ByteSource } from './source.js';
 import { IterableSource } from './stream-source.js';
 
@@ -76,7 +76,7 @@ export class TarReader {
     if (error instanceof MlsecError) return error;
     return new ParseError(
       'BAD_STRUCTURE',
-      `${this.description}: ${error instanceof Error ? error.message : String(error)}`,
+      `${this.description}: ${messageOf(error)}`,
     );
   }
 

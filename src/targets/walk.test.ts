@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ async function tree(): Promise<string> {
 describe('walk', () => {
   it('lists files as reached from the argument, sorted, pruning excluded directories and not following directory links', async () => {
     const root = await tree();
-    const files = await walk([join(root, 'corpus')], {
+    const { files } = await walk([join(root, 'corpus')], {
       root,
       include: [],
       exclude: ['**/.git/**', 'corpus/legacy/**'],
@@ -43,7 +43,7 @@ describe('walk', () => {
     const previous = process.cwd();
     process.chdir(root);
     try {
-      const files = await walk(['corpus'], { root, include: ['**/*.pkl'], exclude: ['**/.git/**'] });
+      const { files } = await walk(['corpus'], { root, include: ['**/*.pkl'], exclude: ['**/.git/**'] });
       expect(files.map((file) => file.displayPath)).toEqual([
         'corpus/a/b.pkl',
         'corpus/legacy/old.pkl',
@@ -51,6 +51,30 @@ describe('walk', () => {
       ]);
     } finally {
       process.chdir(previous);
+    }
+  });
+
+  it('warns about a directory it cannot list and goes on with the rest', async () => {
+    const root = await tree();
+    await mkdir(join(root, 'corpus/locked'));
+    await writeFile(join(root, 'corpus/locked/hidden.pkl'), 'x');
+    await chmod(join(root, 'corpus/locked'), 0o000);
+    try {
+      // Root can list anything, so only check the warning path where permissions apply.
+      const { files, warnings } = await walk([join(root, 'corpus')], {
+        root,
+        include: [],
+        exclude: ['**/.git/**'],
+      });
+      expect(files.length).toBeGreaterThan(0);
+      if (process.getuid?.() !== 0) {
+        expect(warnings).toEqual([expect.stringContaining('corpus/locked')]);
+        expect(files.map((file) => file.displayPath)).not.toContainEqual(
+          expect.stringContaining('hidden.pkl'),
+        );
+      }
+    } finally {
+      await chmod(join(root, 'corpus/locked'), 0o755);
     }
   });
 

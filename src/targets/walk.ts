@@ -1,7 +1,7 @@
 import { opendir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { UsageError } from '../core/errors.js';
+import { UsageError, messageOf } from '../core/errors.js';
 
 export interface WalkedFile {
   readonly absolutePath: string;
@@ -17,12 +17,18 @@ export interface WalkFilter {
   readonly exclude: readonly string[];
 }
 
+export interface WalkResult {
+  readonly files: WalkedFile[];
+  /** Directories that could not be listed; the scan goes on without them and the report says so. */
+  readonly warnings: string[];
+}
+
 /**
  * Lists the regular files under the given paths, sorted, without reading them. Symbolic links to files are
  * followed (Hugging Face caches link snapshots to blobs); links to directories are not, so cycles are impossible.
  * An explicitly named file is always kept, whatever the filters say.
  */
-export async function walk(paths: readonly string[], filter: WalkFilter): Promise<WalkedFile[]> {
+export async function walk(paths: readonly string[], filter: WalkFilter): Promise<WalkResult> {
   const included = filter.include.length === 0 ? () => true : picomatch([...filter.include], { dot: true });
   const excluded = filter.exclude.length === 0 ? () => false : picomatch([...filter.exclude], { dot: true });
   const keep = (absolutePath: string, isDirectory: boolean): boolean => {
@@ -33,6 +39,7 @@ export async function walk(paths: readonly string[], filter: WalkFilter): Promis
   };
 
   const files: WalkedFile[] = [];
+  const warnings: string[] = [];
   const seen = new Set<string>();
   const add = (absolutePath: string, displayPath: string): void => {
     if (seen.has(absolutePath)) return;
@@ -48,11 +55,11 @@ export async function walk(paths: readonly string[], filter: WalkFilter): Promis
     if (info.isFile()) {
       add(absolute, toPosix(argument));
     } else if (info.isDirectory()) {
-      await walkDirectory(absolute, toPosix(argument), keep, add);
+      await walkDirectory(absolute, toPosix(argument), keep, add, warnings);
     }
   }
   files.sort((a, b) => (a.displayPath < b.displayPath ? -1 : a.displayPath > b.displayPath ? 1 : 0));
-  return files;
+  return { files, warnings };
 }
 
 async function walkDirectory(
@@ -60,11 +67,19 @@ async function walkDirectory(
   display: string,
   keep: (absolutePath: string, isDirectory: boolean) => boolean,
   add: (absolutePath: string, displayPath: string) => void,
+  warnings: string[],
 ): Promise<void> {
   const pending: [string, string][] = [[directory, display]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [absoluteDirectory, displayDirectory] = next;
-    for await (const entry of await opendir(absoluteDirectory)) {
+    let entries;
+    try {
+      entries = await opendir(absoluteDirectory);
+    } catch (error) {
+      warnings.push(`cannot list ${displayDirectory}: ${messageOf(error)}; its files were not scanned`);
+      continue;
+    }
+    for await (const entry of entries) {
       const absolutePath = join(absoluteDirectory, entry.name);
       const displayPath =
         displayDirectory === '.' ? entry.name : `${displayDirectory.replace(/\/$/, '')}/${entry.name}`;

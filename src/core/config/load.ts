@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError } from '../errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { ScanSettings } from '../scanner.js';
 import { isSeverity, type Severity } from '../severity.js';
@@ -136,8 +136,7 @@ function parseTomlFile(text: string, file: string): Record<string, unknown> {
   try {
     return parseToml(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ConfigError('CONFIG_PARSE', `cannot parse ${file}: ${detail}`, { cause: error });
+    throw new ConfigError('CONFIG_PARSE', `cannot parse ${file}: ${messageOf(error)}`, { cause: error });
   }
 }
 

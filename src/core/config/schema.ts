@@ -67,7 +67,8 @@ export const CONFIG_SCHEMA: SchemaObject = {
         'max-stack-depth': count,
         'max-memo-entries': count,
         'max-opcodes': count,
-        timeout: { type: 'number', exclusiveMinimum: 0 },
+        // setTimeout cannot wait longer than about 24.8 days; a day per file is more than enough.
+        timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
       },
     },
     ignore: {

@@ -562,6 +562,7 @@ describe('limits and resource use', () => {
       ops: 0,
       scanNested: () => Promise.resolve(true),
       scanInline: () => Promise.resolve(),
+      restricted: () => host,
     };
     const bytes = pickle4(
       P.str('os'),
@@ -582,6 +583,20 @@ describe('limits and resource use', () => {
     sink.flush();
     expect(findings).toEqual([expect.objectContaining({ ruleId: 'MODEL-PICKLE-003' })]);
     expect(findings[0]?.message).toContain('did not retain');
+  });
+
+  it('gives alternative readings a copy-on-write memo that leaves the original untouched', () => {
+    const memo = new Memo(1024);
+    memo.put(0, 'zero');
+    memo.put(1, null);
+    const view = memo.overlay();
+    expect([view.get(0), view.get(1), view.get(2), view.size]).toEqual(['zero', null, undefined, 2]);
+    view.put(0, 'shadowed');
+    view.put(2, null);
+    expect([view.get(0), view.get(2), view.size]).toEqual(['shadowed', null, 3]);
+    expect([memo.get(0), memo.get(2), memo.size]).toEqual(['zero', undefined, 2]);
+    const copy = view.clone();
+    expect([copy.get(0), copy.get(1), copy.size]).toEqual(['shadowed', null, 3]);
   });
 
   it('reads through a small window (values that cross window refills)', async () => {

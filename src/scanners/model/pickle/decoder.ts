@@ -16,8 +16,13 @@ export type { DecoderOptions, Host } from './stream.js';
 const HOT_WINDOW = 16;
 
 export class Decoder extends DecoderBase {
-  protected spawn(reader: BufferedReader, machine: Machine, options: DecoderOptions): Decoder {
-    return new Decoder(reader, machine, this.host, options);
+  protected spawn(
+    reader: BufferedReader,
+    machine: Machine,
+    options: DecoderOptions,
+    host = this.host,
+  ): Decoder {
+    return new Decoder(reader, machine, host, options);
   }
 
   /** Decodes through STOP and returns the unpickled (symbolic) value. */

@@ -9,6 +9,7 @@
  */
 import type { ScanContext } from '../../../core/scanner.js';
 import {
+  PICKLE_CODE_OBJECT,
   PICKLE_DANGEROUS_CALLABLE,
   PICKLE_STREAM_ANOMALY,
   PICKLE_UNLISTED_GLOBAL,
@@ -16,6 +17,12 @@ import {
 } from '../rules.js';
 import { render, renderRef, renderRefCall } from './evidence.js';
 import { Call, Ref, type Tuple, type Value } from './values.js';
+
+/** The rules of deny-list hits: all that a deny-only alternative reading reports. */
+export const DENY_RULE_IDS: ReadonlySet<string> = new Set([
+  PICKLE_DANGEROUS_CALLABLE.id,
+  PICKLE_CODE_OBJECT.id,
+]);
 
 const CALLS_PER_DENIED_GLOBAL = 4;
 const PER_RULE_CAP = 32;

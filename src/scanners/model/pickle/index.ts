@@ -16,7 +16,7 @@ import { reportUnreadable } from '../../../core/unreadable.js';
 import { BufferedReader } from '../../../targets/reader.js';
 import { MemorySource } from '../../../targets/memory.js';
 import { Decoder, type Host } from './decoder.js';
-import { Findings } from './findings.js';
+import { DENY_RULE_IDS, Findings } from './findings.js';
 import { Machine, type NestedLoad } from './machine.js';
 import { ArgKind, ARG_KIND, FIXED_ARG_BYTES, OP } from './opcodes.js';
 import { policyFor } from './policy.js';
@@ -100,14 +100,20 @@ function toConst(value: Value, budget: { items: number }, depth: number): PyCons
   return undefined;
 }
 
-/** A context that also counts what is reported through it (to tell whether a nested pickle was clean). */
-function countingContext(context: ScanContext): ScanContext & { readonly reported: () => number } {
+/**
+ * A context that also counts what is reported through it (to tell whether a nested pickle was clean): every
+ * finding, or only those of the rules in `only`.
+ */
+function countingContext(
+  context: ScanContext,
+  only?: ReadonlySet<string>,
+): ScanContext & { readonly reported: () => number } {
   let count = 0;
   return {
     settings: context.settings,
     deadline: context.deadline,
     report(finding: RawFinding): void {
-      count++;
+      if (only === undefined || only.has(finding.ruleId)) count++;
       context.report(finding);
     },
     checkDeadline(): void {
@@ -124,7 +130,19 @@ class ScanHost implements Host {
     readonly context: ScanContext,
     private readonly options: PickleScanOptions,
     private readonly depth: number,
+    /** Host of a deny-only alternative reading: only deny-list hits make a nested payload unclean. */
+    private readonly denyOnly = false,
   ) {}
+
+  restricted(context: ScanContext): Host {
+    // Without the container callback, which would report into the real context: nested payloads are scanned
+    // here, as pickles.
+    const options: PickleScanOptions = {
+      ...(this.options.member !== undefined && { member: this.options.member }),
+      ...(this.options.torchScript !== undefined && { torchScript: this.options.torchScript }),
+    };
+    return new ScanHost(context, options, this.depth, true);
+  }
 
   async scanNested(load: NestedLoad): Promise<boolean> {
     // An allowed loader (torch.storage._load_from_bytes) is reported only when its payload is not clean, so a
@@ -136,7 +154,7 @@ class ScanHost implements Host {
       return true;
     }
     const member = this.options.member === undefined ? load.label : `${this.options.member}!${load.label}`;
-    const counting = countingContext(this.context);
+    const counting = countingContext(this.context, this.denyOnly ? DENY_RULE_IDS : undefined);
     try {
       await scanNestedBytes(load.bytes, counting, { ...this.options, member }, this.depth + 1);
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   ARRAY_DATA,
   BUFFER,
   Call,
+  containersCreated,
   EVICTED,
   makeTuple,
   PERSISTENT,
@@ -41,16 +42,25 @@ export interface NestedLoad {
 const MAX_STORAGES = 100_000;
 const MAX_DISTINCT_GLOBALS = 100_000;
 const JOBLIB_WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
+/** Module and qualified names that a deny-only reading accepts (all that the deny list can name). */
+const IMPORTABLE = /^[\w.]+$/;
 
 export interface MachineOptions {
   readonly policy: Policy;
   readonly findings: Findings;
   readonly memoBudgetBytes: number;
+  /**
+   * A speculative reading (joblib array data read as opcodes, see stream.ts) that looks for deny-list hits only:
+   * it ends at a global name that nothing can import (as CPython's find_class does), reports no patching of
+   * globals that are not denied, records no BUILD state (so it marks no joblib array) and never writes into a
+   * container it did not create itself, since those are shared with the main reading. Inherited by copies.
+   */
+  readonly denyOnly?: boolean;
 }
 
 export class Machine {
-  readonly stack: Value[] = [];
-  readonly marks: number[] = [];
+  readonly stack: Value[];
+  readonly marks: number[];
   /** Index below which pops must not reach: the top mark (CPython's `fence`). */
   fence = 0;
   memo: Memo;
@@ -70,18 +80,44 @@ export class Machine {
   private readonly patched = new Map<string, Value>();
   private readonly namespaces = new Map<string, Ref>();
 
-  constructor(options: MachineOptions, from?: Machine) {
+  /** See {@link MachineOptions.denyOnly}. */
+  readonly denyOnly: boolean;
+  /** Containers with a smaller serial belong to another reading: a deny-only machine does not write into them. */
+  private readonly ownContainers: number;
+
+  /**
+   * A new machine, or a copy of `from`'s state for an alternative reading: the stack and marks are copied (one
+   * array copy each; values are shared, never copied). A full copy clones the memo and shares the storages and
+   * interned globals. An `overlay` copy takes a copy-on-write view of the memo instead (O(1), so `from` must not
+   * change while the copy is in use) and storages and interned globals of its own.
+   */
+  constructor(options: MachineOptions, from?: Machine, overlay = false) {
     this.policy = options.policy;
     this.findings = options.findings;
-    this.memo = from?.memo.clone() ?? new Memo(options.memoBudgetBytes);
-    this.storages = from?.storages ?? [];
-    this.interned = from?.interned ?? new Map<string, Ref>();
-    if (from !== undefined) {
-      this.stack.push(...from.stack);
-      this.marks.push(...from.marks);
-      this.fence = from.fence;
-      this.proto = from.proto;
+    this.denyOnly = options.denyOnly ?? from?.denyOnly ?? false;
+    this.ownContainers = this.denyOnly ? containersCreated() : 0;
+    this.stack = from?.stack.slice() ?? [];
+    this.marks = from?.marks.slice() ?? [];
+    this.fence = from?.fence ?? 0;
+    this.proto = from?.proto ?? 0;
+    if (from === undefined) {
+      this.memo = new Memo(options.memoBudgetBytes);
+      this.storages = [];
+      this.interned = new Map<string, Ref>();
+    } else if (overlay) {
+      this.memo = from.memo.overlay();
+      this.storages = [];
+      this.interned = new Map<string, Ref>();
+    } else {
+      this.memo = from.memo.clone();
+      this.storages = from.storages;
+      this.interned = from.interned;
     }
+  }
+
+  /** False for a container that a deny-only machine shares with another reading. */
+  private writable(target: PyList | PyDict | PySet): boolean {
+    return target.serial >= this.ownContainers;
   }
 
   // ----- globals -------------------------------------------------------------------------------------------
@@ -118,6 +154,11 @@ export class Machine {
 
   /** `find_class(module, qualname)`: a global the policy judges whether or not it is called. */
   resolveGlobal(module: string, qualname: string, offset: number): Ref {
+    if (this.denyOnly && !(IMPORTABLE.test(module) && IMPORTABLE.test(qualname))) {
+      // Array data read as opcodes names garbage (which could even look like a dunder attribute); CPython's
+      // find_class fails on a name that nothing can import, so the reading ends here.
+      throw new ParseError('INVALID_VALUE', 'a global name that nothing can import', offset);
+    }
     const key = `${module}\0${qualname}`;
     let ref = this.interned.get(key);
     if (ref === undefined) {
@@ -237,12 +278,13 @@ export class Machine {
       if ((stack.length - start) % 2 !== 0)
         throw new ParseError('INVALID_VALUE', 'odd number of items for SETITEMS', offset);
       if (target instanceof PyDict) {
-        for (let i = start; i < stack.length; i += 2) target.set(stack[i] as Value, stack[i + 1] as Value);
+        if (this.writable(target))
+          for (let i = start; i < stack.length; i += 2) target.set(stack[i] as Value, stack[i + 1] as Value);
       } else if (stack.length > start) this.mutated(target, 'SETITEMS', offset);
     } else if (target instanceof PyList && kind === 'append') {
-      for (let i = start; i < stack.length; i++) target.append(stack[i] as Value);
+      if (this.writable(target)) for (let i = start; i < stack.length; i++) target.append(stack[i] as Value);
     } else if (target instanceof PySet && kind === 'add') {
-      for (let i = start; i < stack.length; i++) target.add(stack[i] as Value);
+      if (this.writable(target)) for (let i = start; i < stack.length; i++) target.add(stack[i] as Value);
     } else if (stack.length > start) {
       this.mutated(target, kind === 'add' ? 'ADDITEMS' : 'APPENDS', offset);
     }
@@ -252,16 +294,18 @@ export class Machine {
   appendOne(offset: number): void {
     const value = this.pop(offset);
     const target = this.top(offset);
-    if (target instanceof PyList) target.append(value);
-    else this.mutated(target, 'APPEND', offset);
+    if (target instanceof PyList) {
+      if (this.writable(target)) target.append(value);
+    } else this.mutated(target, 'APPEND', offset);
   }
 
   setItem(offset: number): void {
     const value = this.pop(offset);
     const key = this.pop(offset);
     const target = this.top(offset);
-    if (target instanceof PyDict) target.set(key, value);
-    else this.mutated(target, 'SETITEM', offset);
+    if (target instanceof PyDict) {
+      if (this.writable(target)) target.set(key, value);
+    } else this.mutated(target, 'SETITEM', offset);
   }
 
   /**
@@ -270,6 +314,8 @@ export class Machine {
    */
   private mutated(target: Value, opcode: string, offset: number): void {
     if (!(target instanceof Ref)) return;
+    // A deny-only reading may have reached a global of the main reading by chance (random array bytes).
+    if (this.denyOnly && target.verdict.level !== 'deny') return;
     this.findings.other(
       PICKLE_DANGEROUS_CALLABLE.id,
       `Loading this pickle modifies ${target.name} with ${opcode}: it patches an imported module, class or function.`,
@@ -373,6 +419,7 @@ export class Machine {
     const state = this.pop(offset);
     const target = this.top(offset);
     if (target instanceof Call) {
+      if (this.denyOnly) return;
       target.state = state;
       if (target.callee instanceof Ref && target.callee.path === JOBLIB_WRAPPER) this.joblibWrapper = target;
     } else if (target instanceof Ref) {

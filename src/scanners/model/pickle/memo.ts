@@ -12,6 +12,9 @@
  * Pickles written by CPython re-use module-name strings through the memo (`BINGET` of an earlier 'numpy'
  * string for a later STACK_GLOBAL). So that such strings survive past the budget, the last few evicted writes
  * are remembered and {@link Memo.pin} re-admits a value that a STACK_GLOBAL actually used.
+ *
+ * {@link Memo.overlay} gives a copy-on-write view for short alternative readings: reads fall through to the
+ * original, writes stay in the overlay, so starting one costs nothing however large the memo is.
  */
 import { EVICTED, estimateBytes, Ref, type Value } from './values.js';
 
@@ -21,7 +24,7 @@ const RECENT = 8;
 
 export class Memo {
   /** slot = index + 1 into `kept`; 0 = not in the slots. */
-  private slots = new Int32Array(1024);
+  private slots: Int32Array;
   private evictedBits = new Uint8Array(128);
   private readonly kept: Value[] = [];
   private readonly sparse = new Map<number | bigint, Value>();
@@ -32,8 +35,16 @@ export class Memo {
   private readonly recentKeys: (number | bigint)[] = new Array<number | bigint>(RECENT).fill(-1);
   private readonly recentValues: Value[] = new Array<Value>(RECENT).fill(null);
   private recentNext = 0;
+  /** Overlays only: the memo underneath, never written (see {@link Memo.overlay}). */
+  private parent: Memo | undefined;
 
-  constructor(private readonly budgetBytes: number) {}
+  /** `denseSlots` = 0 (overlays): every entry goes to the Map, which suits a few short-lived writes. */
+  constructor(
+    private readonly budgetBytes: number,
+    denseSlots = 1024,
+  ) {
+    this.slots = new Int32Array(denseSlots);
+  }
 
   /** Returns the value, {@link EVICTED}, or undefined when the key is missing. */
   get(key: number | bigint): Value | undefined {
@@ -42,7 +53,8 @@ export class Memo {
       if (slot > 0) return this.kept[slot - 1];
       if (this.isEvicted(key)) return EVICTED;
     }
-    return this.sparse.get(key);
+    const value = this.sparse.get(key);
+    return value !== undefined || this.parent === undefined ? value : this.parent.get(key);
   }
 
   put(key: number | bigint, value: Value): void {
@@ -54,7 +66,7 @@ export class Memo {
       return;
     }
     const evicted = dense && this.isEvicted(key);
-    if (!evicted && !this.sparse.has(key)) this.size++;
+    if (!evicted && !this.sparse.has(key) && this.parent?.get(key) === undefined) this.size++;
     if (this.keep(value)) {
       if (evicted) this.setEvicted(key, false);
       this.store(key, value);
@@ -86,7 +98,19 @@ export class Memo {
     for (const [key, value] of this.sparse) copy.sparse.set(key, value);
     copy.size = this.size;
     copy.spent = this.spent;
+    copy.parent = this.parent;
     return copy;
+  }
+
+  /**
+   * A copy-on-write view for an alternative reading (joblib array data read as opcodes): O(1) to make, reads
+   * fall through to this memo, writes stay in the view. This memo must not change while the view is in use.
+   */
+  overlay(): Memo {
+    const view = new Memo(this.budgetBytes, 0);
+    view.parent = this;
+    view.size = this.size;
+    return view;
   }
 
   private store(key: number | bigint, value: Value): void {

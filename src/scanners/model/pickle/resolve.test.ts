@@ -272,4 +272,166 @@ describe('joblib raw array data', () => {
     const bytes = asm(P.proto(4), wrapper('not a dtype', [2], true), new Uint8Array(8), after);
     expect((await scanBytes(bytes)).error).toMatchObject({ code: 'UNSUPPORTED' });
   });
+
+  describe('read as plain pickle (pickle.load / torch.load read the array bytes as opcodes)', () => {
+    // posix.system('echo pwned') as a protocol-2 pickle, without its PROTO header.
+    const payload = asm(P.global('posix', 'system'), P.binunicode('echo pwned'), P.tuple1, P.reduce, P.stop);
+    const padded = (bytes: Uint8Array, length: number): Uint8Array => {
+      const out = new Uint8Array(length);
+      out.set(bytes);
+      return out;
+    };
+    const end = asm(P.pop, P.none, P.stop);
+    const hidden = (findings: readonly { ruleId: string; evidence?: string; message: string }[]) =>
+      findings.filter((f) => f.message.includes('joblib array data'));
+
+    it('finds a payload at the start of unaligned array data', async () => {
+      const head = asm(P.proto(4), wrapper('f8', [8], false));
+      const bytes = asm(head, padded(asm(P.proto(2), payload), 64), end);
+      const scan = await scanBytes(bytes);
+      expect(scan.error).toBeUndefined();
+      expect(scan.findings).toEqual([
+        expect.objectContaining({
+          ruleId: 'MODEL-PICKLE-001',
+          evidence: "posix.system('echo pwned')",
+          // the REDUCE: PROTO 2, GLOBAL (13 bytes of lines), BINUNICODE (15), TUPLE1
+          offset: head.length + 2 + 14 + 15 + 1,
+        }),
+      ]);
+      expect(scan.findings[0]?.message).toContain(
+        `joblib array data at offset ${head.length} as pickle opcodes`,
+      );
+    });
+
+    it('finds protocol-0 text opcodes, and ignores GLOBAL lines that name nothing importable', async () => {
+      const text = asm("I42\n0(S'echo pwned'\n", P.inst('posix', 'system'), P.stop);
+      const found = await scanBytes(asm(P.proto(4), wrapper('u1', [64], false), padded(text, 64), end));
+      expect(found.error).toBeUndefined();
+      expect(evidence(found.findings)).toEqual(["posix.system('echo pwned')"]);
+      // A qualname with a dunder segment is denied, but CPython cannot import these modules: the reading ends.
+      const allowed = asm(P.stackGlobal('collections', 'OrderedDict'), P.pop);
+      for (const garbage of [
+        asm('I42\n0', OP.GLOBAL, 'po\xffsix\n__reduce__\n', P.stop),
+        asm(allowed, OP.GLOBAL, 'po\xffsix\n__reduce__\n', P.stop),
+        asm(allowed, P.stackGlobal('po six', '__reduce__'), P.stop),
+      ]) {
+        const ignored = await scanBytes(
+          asm(P.proto(4), wrapper('u1', [64], false), padded(garbage, 64), end),
+        );
+        expect(ignored.error).toBeUndefined();
+        expect(ignored.findings).toEqual([]);
+      }
+    });
+
+    it('starts at the padding-length byte of aligned data, as plain pickle does', async () => {
+      // Padding length 0x80 = PROTO, whose argument is the first padding byte: the payload hides in the padding.
+      const padding = padded(asm(2, payload), 0x80);
+      const head = asm(P.proto(4), wrapper('f4', [2, 3], true));
+      const scan = await scanBytes(asm(head, 0x80, padding, new Uint8Array(24), end));
+      expect(scan.error).toBeUndefined();
+      expect(evidence(scan.findings)).toEqual(["posix.system('echo pwned')"]);
+      expect(scan.findings[0]?.message).toContain(`at offset ${head.length} `);
+      // joblib's own padding length (1-16) is no opcode: plain pickle fails before it reaches the data.
+      const genuine = asm(
+        P.proto(4),
+        wrapper('f8', [8], true),
+        4,
+        [0xff, 0xff, 0xff, 0xff],
+        padded(payload, 64),
+        end,
+      );
+      const failing = await scanBytes(genuine);
+      expect(failing.error).toBeUndefined();
+      expect(failing.findings).toEqual([]);
+    });
+
+    it('keeps reading past the array data with the state the array bytes left', async () => {
+      // The array bytes only poison memo entries that the main stream later reads for a STACK_GLOBAL.
+      const poison = asm(P.str('posix'), P.binput(0), P.str('system'), P.binput(1), P.pop, P.pop);
+      const bytes = asm(
+        P.proto(4),
+        P.str('collections'),
+        P.binput(0),
+        P.str('OrderedDict'),
+        P.binput(1),
+        P.pop,
+        P.pop,
+        wrapper('u1', [poison.length], false),
+        poison,
+        P.pop,
+        P.binget(0),
+        P.binget(1),
+        OP.STACK_GLOBAL,
+        OP.EMPTY_TUPLE,
+        P.reduce,
+        P.stop,
+      );
+      const scan = await scanBytes(bytes);
+      expect(scan.error).toBeUndefined();
+      expect(evidence(hidden(scan.findings))).toEqual(['posix.system()']);
+      expect(scan.findings).toHaveLength(1);
+    });
+
+    it('reports nothing for random array data, whatever the stack below the wrapper holds', async () => {
+      let seed = 20261126;
+      const random = (): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed >>> 24;
+      };
+      const arrays: Uint8Array[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const data = new Uint8Array(64);
+        if (i % 2 === 0) {
+          const view = new DataView(data.buffer);
+          for (let j = 0; j < 8; j++) view.setFloat64(j * 8, (random() - 128) / (random() + 1), true);
+        } else data.forEach((_, j) => (data[j] = random()));
+        // Below the wrapper: a global (reduce arguments), a dict and key, a list (APPENDS) in turn.
+        const layouts = [
+          [P.stackGlobal('collections', 'OrderedDict'), wrapper('f8', [8], false), data, P.tuple1, P.reduce],
+          [OP.EMPTY_DICT, P.str('w'), wrapper('f8', [8], false), data, OP.SETITEM],
+          [OP.EMPTY_LIST, OP.MARK, wrapper('f8', [8], false), data, OP.APPENDS],
+        ];
+        arrays.push(asm(P.proto(4), layouts[i % 3] ?? [], P.stop));
+      }
+      // Bytes that are all opcodes: an allowed global (so that the decoder reads them), then BUILD / APPEND …
+      // on the global of the main reading right below the wrapper.
+      const allowed = asm(P.stackGlobal('collections', 'OrderedDict'), P.pop);
+      for (const opcode of [OP.BUILD, OP.APPEND, OP.SETITEM, OP.STACK_GLOBAL, OP.REDUCE]) {
+        const data = padded(asm(allowed, opcode, P.stop), 64);
+        arrays.push(
+          asm(P.proto(4), P.stackGlobal('collections', 'OrderedDict'), wrapper('f8', [8], false), data, end),
+        );
+      }
+      // An allowed global, then NONE up to 1 MiB: the reading stops silently at the end of its look-ahead.
+      const nones = new Uint8Array(1 << 20).fill(OP.NONE);
+      nones.set(asm(P.stackGlobal('collections', 'OrderedDict')));
+      arrays.push(asm(P.proto(4), wrapper('u1', [1 << 20], false), nones, end));
+      for (const bytes of arrays) {
+        const scan = await scanBytes(bytes);
+        expect(scan.error).toBeUndefined();
+        expect(scan.findings).toEqual([]);
+      }
+    });
+
+    it('never writes into the containers of the main reading', async () => {
+      // The array bytes SETITEM into the main reading's memoized dict; the main reading later shows it.
+      const bytes = asm(
+        P.proto(4),
+        OP.EMPTY_DICT,
+        P.binput(0),
+        P.pop,
+        wrapper('u1', [48], false),
+        padded(
+          asm(P.stackGlobal('collections', 'OrderedDict'), P.binget(0), P.str('k'), P.str('v'), OP.SETITEM),
+          48,
+        ),
+        P.pop,
+        P.call(P.stackGlobal('posix', 'system'), P.binget(0)),
+        P.stop,
+      );
+      const scan = await scanBytes(bytes);
+      expect(scan.error).toBeUndefined();
+      expect(evidence(scan.findings)).toEqual(['posix.system({})']);
+    });
+  });
 });

@@ -20,6 +20,16 @@ const ITEM_CAP = 32;
 /** Lists of plain scalars (e.g. the storage-key list of a legacy PyTorch file) keep this many. */
 const SCALAR_LIST_CAP = 100_000;
 
+let containers = 0;
+
+/**
+ * Number of lists, dicts and sets created so far. Each container records its creation number (`serial`), so an
+ * alternative reading can tell the containers it made from those it shares with the main reading.
+ */
+export function containersCreated(): number {
+  return containers;
+}
+
 /** Marks the dropped tail of a long tuple. */
 export class More {
   readonly kind = 'more';
@@ -28,6 +38,7 @@ export class More {
 
 export class PyList {
   readonly kind = 'list';
+  readonly serial = containers++;
   readonly items: Value[] = [];
   /** Items appended but not kept. */
   more = 0;
@@ -49,6 +60,7 @@ export class PyList {
 
 export class PyDict {
   readonly kind = 'dict';
+  readonly serial = containers++;
   readonly keys: Value[] = [];
   readonly values: Value[] = [];
   more = 0;
@@ -77,6 +89,7 @@ export class PyDict {
 
 export class PySet {
   readonly kind = 'set';
+  readonly serial = containers++;
   readonly items: Value[] = [];
   more = 0;
   constructor(readonly frozen: boolean) {}

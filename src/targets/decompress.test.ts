@@ -29,6 +29,17 @@ function run(codec: Codec, compressed: Uint8Array, limits = DEFAULT_LIMITS): Byt
   return decompress(codec, new MemorySource(compressed, 'input'), limits, 'test');
 }
 
+/** Serves the input a few bytes at a time, so that the decoder sees many chunks. */
+class TrickleSource extends MemorySource {
+  override read(max: number): Promise<Uint8Array> {
+    return super.read(Math.min(max, 5));
+  }
+}
+
+const concat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
+/** Protocol 0 `os.system('echo pwned')`, as found after a zlib stream in a crafted joblib file. */
+const PAYLOAD = new TextEncoder().encode("cos\nsystem\n(S'echo pwned'\ntR.");
+
 describe('decompress', () => {
   const inputs: [Codec, Uint8Array][] = [
     ['gzip', gzipSync(TEXT)],
@@ -82,5 +93,60 @@ describe('decompress', () => {
     expect(await source.skip(500)).toBe(500);
     expect(source.position).toBe(500);
     expect((await readAll(source)).length).toBe(500);
+  });
+
+  describe('data after the compressed stream', () => {
+    const gzip = gzipSync(TEXT);
+    const python = (codec: 'bz2' | 'xz' | 'lzma'): Uint8Array =>
+      Buffer.from(PYTHON_COMPRESSED[codec], 'base64');
+
+    it.each<[string, Codec, Uint8Array]>([
+      ['a pickle after a zlib stream', 'zlib', concat(deflateSync(TEXT), PAYLOAD)],
+      ['a zero byte after a zlib stream', 'zlib', concat(deflateSync(TEXT), new Uint8Array(1))],
+      [
+        'bytes after a raw deflate stream (zip member slack)',
+        'deflate-raw',
+        concat(deflateRawSync(TEXT), PAYLOAD),
+      ],
+      ['a pickle after a gzip member', 'gzip', concat(gzip, PAYLOAD)],
+      ['zero padding then data after a gzip member', 'gzip', concat(gzip, new Uint8Array(1), PAYLOAD)],
+      ['zero padding then a gzip member Python reads', 'gzip', concat(gzip, new Uint8Array(4), gzip)],
+      ['a pickle after an .lzma stream', 'lzma', concat(python('lzma'), PAYLOAD)],
+      ['a second .lzma stream, which Python reads', 'lzma', concat(python('lzma'), python('lzma'))],
+      ['bytes after a bz2 stream', 'bz2', concat(python('bz2'), PAYLOAD)],
+      ['bytes after an xz stream', 'xz', concat(python('xz'), PAYLOAD)],
+    ])('%s is a parse error', async (_what, codec, compressed) => {
+      const error: unknown = await readAll(run(codec, compressed)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ParseError);
+    });
+
+    it('names trailing data as such, also when it spans many input chunks', async () => {
+      const compressed = concat(deflateSync(TEXT), new Uint8Array(600_000).fill(7));
+      const error: unknown = await readAll(run('zlib', compressed)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ParseError);
+      expect((error as ParseError).code).toBe('BAD_STRUCTURE');
+      expect((error as ParseError).message).toMatch(
+        /600000 bytes of trailing data after the compressed stream/,
+      );
+    });
+
+    it.each<[string, Codec, Uint8Array, number]>([
+      ['concatenated gzip members', 'gzip', concat(gzip, gzip), 2],
+      ['zero padding after the last gzip member', 'gzip', concat(gzip, new Uint8Array(300_000)), 1],
+      ['concatenated bz2 streams', 'bz2', concat(python('bz2'), python('bz2')), 2],
+      [
+        'concatenated xz streams with stream padding',
+        'xz',
+        concat(python('xz'), new Uint8Array(4), python('xz')),
+        2,
+      ],
+    ])('accepts %s as Python reads them', async (_what, codec, compressed, copies) => {
+      expect((await readAll(run(codec, compressed))).length).toBe(copies * TEXT.length);
+    });
+
+    it.each(inputs)('%s: a stream fed in small chunks has no trailing data', async (codec, compressed) => {
+      const source = decompress(codec, new TrickleSource(compressed, 'input'), DEFAULT_LIMITS, 'test');
+      expect((await readAll(source)).length).toBe(TEXT.length);
+    });
   });
 });

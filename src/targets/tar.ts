@@ -6,21 +6,34 @@ import { IterableSource } from './stream-source.js';
 /** One member of a tar archive. Its `source` must be read or closed before asking for the next member. */
 export interface TarMember {
   readonly name: string;
-  /** node-tar's type name: `File`, `Directory`, `SymbolicLink`, … */
+  /** node-tar's type name: `File`, `ContiguousFile`, `GNUDumpDir`, … */
   readonly type: string;
   readonly size: number;
   readonly source: ByteSource;
 }
 
 const INPUT_CHUNK_BYTES = 64 * 1024;
-/** Types whose data Python's tarfile hands out as a file, besides unknown types (which it also treats as files). */
-const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/**
+ * node-tar types for which Python's tarfile reads no data blocks (`TarInfo._proc_builtin` skips data only for
+ * regular and unknown types) and `extractfile` returns no file of their own. Every other type node-tar hands out
+ * (regular files, GNU dump directories `D`, which tarfile does not know and so reads as files) is a file member.
+ */
+const DATALESS_TYPES: ReadonlySet<string> = new Set([
+  'Directory',
+  'Link',
+  'SymbolicLink',
+  'CharacterDevice',
+  'BlockDevice',
+  'FIFO',
+]);
 
 /**
  * Pull-style reading of a tar stream with node-tar's `Parser`. The parser is push-based: a pump writes the
  * input into it and waits for `drain`, which the parser emits once the current member has been consumed, so at
  * most one input chunk is held at a time. Anything node-tar only warns about (bad checksums it skips over,
- * truncation, members of unknown type, which it drops but Python's tarfile reads as files) is collected in
+ * truncation) and every header the two parsers read differently (members of unknown type, which node-tar drops
+ * but Python's tarfile reads as files; data declared by a link, device, FIFO or directory, which node-tar skips
+ * but tarfile reads as the next header; an extended header too large for node-tar) is collected in
  * {@link problems}: tarfile and node-tar may disagree about such an archive, so the caller reports it unreadable.
  */
 export class TarReader {
@@ -45,11 +58,22 @@ export class TarReader {
     this.description = description;
     this.parser = new Parser({ strict: false });
     this.parser.on('entry', (entry: ReadEntry) => {
+      // startBlockSize is what node-tar skips as data; tarfile skips nothing for these types.
+      if (DATALESS_TYPES.has(entry.type) && entry.startBlockSize > 0) {
+        this.problems.push(
+          `${entry.type} '${entry.path}' declares ${entry.size} bytes of data, which node-tar skips and Python's tarfile reads as the next header`,
+        );
+      }
       this.queue.push(entry);
       this.notify();
     });
     this.parser.on('ignoredEntry', (entry: ReadEntry) => {
-      if (!entry.meta && entry.size > 0) {
+      if (entry.meta) {
+        // Only extended headers above node-tar's size bound are ignored; tarfile applies them to the next member.
+        this.problems.push(
+          `extended header of ${entry.size} bytes is too large for node-tar and was not applied`,
+        );
+      } else if (entry.size > 0) {
         this.problems.push(`member '${entry.path}' has unsupported type '${entry.type}' and was not read`);
       }
     });
@@ -74,10 +98,7 @@ export class TarReader {
 
   private asError(error: unknown): Error {
     if (error instanceof MlsecError) return error;
-    return new ParseError(
-      'BAD_STRUCTURE',
-      `${this.description}: ${messageOf(error)}`,
-    );
+    return new ParseError('BAD_STRUCTURE', `${this.description}: ${messageOf(error)}`);
   }
 
   private fail(error: unknown): void {
@@ -119,7 +140,7 @@ export class TarReader {
       if (this.failure !== undefined) throw this.failure;
       const entry = this.queue.shift();
       if (entry !== undefined) {
-        if (!FILE_TYPES.has(entry.type)) {
+        if (DATALESS_TYPES.has(entry.type)) {
           entry.resume();
           continue;
         }

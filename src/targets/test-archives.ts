@@ -112,7 +112,7 @@ export function buildZip(spec: ZipSpec): Uint8Array {
   return concat([prefix, ...locals, central, end]);
 }
 
-function tarHeader(name: string, size: number, type: string): Uint8Array {
+function tarHeader(name: string, size: number, type: string, linkName: string): Uint8Array {
   const header = new Uint8Array(512);
   const put = (text: string, at: number): void => {
     header.set(encoder.encode(text), at);
@@ -125,6 +125,7 @@ function tarHeader(name: string, size: number, type: string): Uint8Array {
   put('00000000000\0', 136);
   put('        ', 148);
   put(type, 156);
+  put(linkName, 157);
   put('ustar\0', 257);
   put('00', 263);
   const sum = header.reduce((total, byte) => total + byte, 0);
@@ -132,11 +133,23 @@ function tarHeader(name: string, size: number, type: string): Uint8Array {
   return header;
 }
 
-/** A ustar archive of regular files (type `0` unless given). */
-export function buildTar(members: readonly { name: string; data: Uint8Array; type?: string }[]): Uint8Array {
+export interface TarMemberSpec {
+  readonly name: string;
+  /** Written after the header, padded to a block; its length is the header's size field. */
+  readonly data: Uint8Array;
+  /** Type flag, `0` (regular file) unless given. */
+  readonly type?: string;
+  readonly linkName?: string;
+}
+
+/** A ustar archive of the given members, followed by the two zero blocks that end it. */
+export function buildTar(members: readonly TarMemberSpec[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const member of members) {
-    parts.push(tarHeader(member.name, member.data.length, member.type ?? '0'), member.data);
+    parts.push(
+      tarHeader(member.name, member.data.length, member.type ?? '0', member.linkName ?? ''),
+      member.data,
+    );
     parts.push(new Uint8Array((512 - (member.data.length % 512)) % 512));
   }
   parts.push(new Uint8Array(1024));

@@ -3,8 +3,8 @@ import { decompress, type DecompressLimits } from './decompress.js';
 import type { ByteSource, RandomAccess } from './source.js';
 import { METHOD_DEFLATED, METHOD_STORED, type LocalHeader, type ZipEntry } from './zip.js';
 
-export const METHOD_BZIP2 = 12;
-export const METHOD_LZMA = 14;
+const METHOD_BZIP2 = 12;
+const METHOD_LZMA = 14;
 /** Methods mlsec decodes: miniz (torch) reads the first two, Python's zipfile (numpy, joblib users) all four. */
 export const READABLE_METHODS: ReadonlySet<number> = new Set([
   METHOD_STORED,

@@ -21,10 +21,10 @@ const CENTRAL_BYTES = 46;
 const LOCAL_BYTES = 30;
 const MAX_COMMENT_BYTES = 0xffff;
 
-export const FLAG_ENCRYPTED = 0x1;
-export const FLAG_DATA_DESCRIPTOR = 0x8;
-export const FLAG_PATCHED = 0x20;
-export const FLAG_STRONG_ENCRYPTION = 0x40;
+const FLAG_ENCRYPTED = 0x1;
+const FLAG_DATA_DESCRIPTOR = 0x8;
+const FLAG_PATCHED = 0x20;
+const FLAG_STRONG_ENCRYPTION = 0x40;
 /** Bits that make `zipfile` refuse or decrypt a member while PyTorch reads it as plain data. */
 export const SECURITY_FLAGS = FLAG_ENCRYPTED | FLAG_PATCHED | FLAG_STRONG_ENCRYPTION;
 export const METHOD_STORED = 0;

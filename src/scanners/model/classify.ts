@@ -73,7 +73,7 @@ function isZlib(head: Uint8Array): boolean {
 }
 
 /** A POSIX, GNU or v7 tar header: the checksum must match, as Python's tarfile requires. */
-export function isTarHeader(head: Uint8Array): boolean {
+function isTarHeader(head: Uint8Array): boolean {
   if (head.length < 512 || head.subarray(0, 512).every((byte) => byte === 0)) return false;
   const field = new TextDecoder('latin1').decode(head.subarray(148, 156));
   const digits = /^ *([0-7]+)[ \0]*$/.exec(field)?.[1];
@@ -127,6 +127,29 @@ export function classifyHead(head: Uint8Array): ContentKind[] {
   return ['unknown'];
 }
 
+const DOTTED_NAME = String.raw`[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*`;
+/**
+ * Well-formed protocol 0/1 opcodes that may open a pickle before its first import: marks, empty containers,
+ * None, quoted strings, decimal ints, memo puts and gets (text, or binary with a small index).
+ */
+const OPENING_OPCODE = String.raw`(?:[()\]}N]|S'[^'\n]*'\n|S"[^"\n]*"\n|I-?\d+\n|[pg]\d+\n|[qh][\x00-\x1f])`;
+/** What follows an import in a pickle (a mark, a container or memo opcode, STOP) and rarely a line of text. */
+const AFTER_IMPORT = String.raw`(?:[()\]}.\x81\x85-\x87]|[pg]\d+\n|[qh][\x00-\x1f]|S['"])`;
+/** GLOBAL (`c`) or INST (`i`): the module and the name on lines of their own. */
+const EARLY_IMPORT = new RegExp(
+  `^${OPENING_OPCODE}{0,16}[ci]${DOTTED_NAME}\n${DOTTED_NAME}\n${AFTER_IMPORT}`,
+);
+
+/**
+ * Whether a protocol 0/1 pickle imports a global within its first opcodes, as payloads do
+ * (`cos\nsystem\n(S'…'\ntR.`). This tells such a pickle from text that merely starts like one, so that it is
+ * claimed under any name (`weights.dat`) while README files, sources and `.pth` path files are not.
+ */
+export function importsGlobalEarly(head: Uint8Array): boolean {
+  // Node's latin1 maps every byte to the code point of its value; TextDecoder's 'latin1' is windows-1252.
+  return EARLY_IMPORT.test(Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1'));
+}
+
 /** joblib's own pickles name its array wrapper early; other pickle streams are plain `pickle`. */
 export function pickleFlavour(head: Uint8Array): 'joblib' | 'pickle' {
   return new TextDecoder('latin1').decode(head).includes('joblib.numpy_pickle') ? 'joblib' : 'pickle';
@@ -166,8 +189,9 @@ export function hasModelExtension(name: string): boolean {
 
 /**
  * `.bin` and `.pth` also name files that are not pickle-based models: raw tensor shards (ONNX external data,
- * GGML), and site-packages path configuration files (`.pth`, which the environment scanner judges). For these
- * two, only recognised content is claimed; unrecognised content is not reported as an unscannable model.
+ * GGML), and site-packages path configuration files (`.pth`, whose `import` lines are code for a later
+ * environment scan to judge, not a model). For these two, only recognised content is claimed; unrecognised
+ * content is not reported as an unscannable model.
  */
 const AMBIGUOUS_EXTENSIONS = ['.bin', '.pth'];
 

@@ -92,6 +92,28 @@ describe('torch zip structure', () => {
     expect(findingsOf(findings, 'SCAN-003')).toEqual([]);
   });
 
+  it('lists at most 20 findings of one kind per archive, then says how many more members had it', async () => {
+    const members = Array.from({ length: 25 }, (_, index) => ({
+      name: `m${index}.txt`,
+      data: text('x'),
+      flags: 0x1,
+      crc: 0,
+    }));
+    const { findings } = await scanBytesForTest(buildZip({ members }), 'many.zip');
+    const archive = findingsOf(findings, 'MODEL-ARCHIVE-001');
+    const counts = new Map<string, number>();
+    for (const { evidence = '' } of archive) counts.set(evidence, (counts.get(evidence) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({
+      'FLAG_BITS 0x1': 20,
+      CRC_MISMATCH: 21,
+      FLAG_BITS: 1,
+    });
+    expect(archive.slice(-2).map((finding) => [finding.member, finding.message])).toEqual([
+      [undefined, '5 more members have FLAG_BITS; only the first 20 are listed'],
+      [undefined, '5 more members have CRC_MISMATCH; only the first 20 are listed'],
+    ]);
+  });
+
   it('reports an undecodable compression method and does not call the member clean', async () => {
     const zip = buildZip({ members: [{ name: 'archive/data.pkl', data: MALICIOUS, method: 99 }] });
     const { findings } = await scanBytesForTest(zip, 'model.pt');
@@ -128,6 +150,17 @@ describe('other wrappers', () => {
     const { findings, format } = await scanBytesForTest(zf, 'old.pkl');
     expect(format).toBe('joblib-zf/pickle');
     expect(ruleIds(findings)).toEqual(['MODEL-PICKLE-001']);
+  });
+
+  it.each([
+    ['a zlib stream (joblib)', deflateSync(BENIGN)],
+    ['a gzip member and zero padding', concatBytes([gzipSync(BENIGN), new Uint8Array(2)])],
+  ])('reports a payload after %s, which no decompressor reads', async (_what, stream) => {
+    const { findings } = await scanBytesForTest(concatBytes([stream, MALICIOUS]), 'model.pkl');
+    expect(findings.map((finding) => [finding.ruleId, finding.evidence])).toEqual([
+      ['SCAN-001', 'BAD_STRUCTURE'],
+    ]);
+    expect(findings[0]?.message).toMatch(/trailing data after the compressed stream/);
   });
 
   it('reports lz4 (joblib) as unscannable rather than clean', async () => {
@@ -203,6 +236,18 @@ describe('numpy', () => {
     expect(truncated.findings.map((finding) => finding.evidence)).toEqual(['TRUNCATED']);
   });
 
+  it('reports bytes after the array, which numpy never reads', async () => {
+    const numeric = await scanBytesForTest(
+      npy('<i4', '(2, 2)', concatBytes([new Uint8Array(16), MALICIOUS])),
+      'a.npy',
+    );
+    expect(numeric.findings.map((finding) => [finding.ruleId, finding.evidence, finding.message])).toEqual([
+      ['SCAN-001', 'BAD_STRUCTURE', 'Could not parse (BAD_STRUCTURE): trailing data after the array'],
+    ]);
+    const object = await scanBytesForTest(npy('|O', '(1,)', concatBytes([BENIGN, MALICIOUS])), 'a.npy');
+    expect(ruleIds(object.findings)).toEqual(['MODEL-NUMPY-001', 'SCAN-001']);
+  });
+
   it('scans the pickle of an object array inside an npz', async () => {
     const zip = buildZip({ members: [{ name: 'x.npy', data: npy('|O', '(1,)', MALICIOUS), method: 8 }] });
     const { findings, format } = await scanBytesForTest(zip, 'arrays.npz');
@@ -238,6 +283,27 @@ describe('legacy torch files', () => {
     expect(findings.map((finding) => [finding.ruleId, finding.evidence])).toEqual([
       ['SCAN-001', 'TRUNCATED'],
     ]);
+  });
+
+  it('scans what follows the pickles as pickles when storage sizes are unknown, and is never clean', async () => {
+    // Magic, protocol 1001, sys_info, data {'w': 1}, storage keys None (no sizes), then a payload and junk.
+    const pickles = Buffer.from(
+      '80028a0a6cfc9c46f9206aa850192e80024de9032e80027d71002858100000007072' +
+        '6f746f636f6c5f76657273696f6e71014de903580d0000006c6974746c655f656e' +
+        '6469616e710288752e80027d710058010000007771014b01732e80024e2e',
+      'hex',
+    );
+    const { findings } = await scanBytesForTest(
+      concatBytes([pickles, MALICIOUS, new Uint8Array(100).fill(0xff)]),
+      'model.pt',
+    );
+    expect(findings.map((finding) => [finding.ruleId, finding.evidence])).toEqual([
+      ['MODEL-PICKLE-001', "posix.system('echo pwned')"],
+      ['SCAN-001', 'UNSUPPORTED'],
+    ]);
+    expect(verdictOf(findings)).toBe('malicious');
+    const unexplained = await scanBytesForTest(concatBytes([pickles, new Uint8Array(64)]), 'model.pt');
+    expect(verdictOf(unexplained.findings)).toBe('unscannable');
   });
 
   it('reports bytes after the last storage, which torch never reads', async () => {

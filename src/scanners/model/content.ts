@@ -30,7 +30,7 @@ const MEMBER_WINDOW_BYTES = 64 * 1024;
  * Largest nested archive buffered in memory when it is only reachable as a stream (a zip inside a gzip or a
  * tar). Larger ones are reported unscannable (SCAN-002) rather than risking memory exhaustion.
  */
-export const MAX_BUFFERED_ARCHIVE_BYTES = 256 * 1024 * 1024;
+const MAX_BUFFERED_ARCHIVE_BYTES = 256 * 1024 * 1024;
 
 export function joinMember(parent: string | undefined, name: string): string {
   return parent === undefined ? name : `${parent}!${name}`;

@@ -43,7 +43,7 @@ describe('container fixtures (test/fixtures/model/manifest.json)', () => {
 
   it.each(containerFixtures.map((entry) => [entry.path, entry] as const))('%s', async (path, entry) => {
     const result = await scanFileForTest(resolve(fixtures, path));
-    expect(result.detected).toBeDefined();
+    expect(result.format).toBeDefined();
     const verdict = verdictOf(result.findings);
     expect(
       [entry.verdict, ...(entry.alt_verdicts ?? [])],

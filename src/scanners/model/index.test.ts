@@ -1,4 +1,7 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROBE_BYTES } from '../../core/scanner.js';
 import { modelScanner } from './index.js';
 
 const probe = (path: string, head: Uint8Array): { path: string; head: Uint8Array; size: number } => ({
@@ -36,6 +39,51 @@ describe('modelScanner.detect', () => {
     expect(modelScanner.detect(probe('README.md', text('# Title\n')))).toBeUndefined();
     expect(modelScanner.detect(probe('train.py', text("(S'x'\n.")))).toBeUndefined();
     expect(modelScanner.detect(probe('legacy.pkl', text("(S'x'\n.")))).toBe('pickle');
+  });
+
+  it.each([
+    ['GLOBAL, REDUCE', "cos\nsystem\n(S'echo pwned'\ntR."],
+    ['GLOBAL after a mark', '(cbuiltins\neval\n(Vprint(1)\ntR.'],
+    ['INST after its argument', "(S'echo pwned'\nios\nsystem\n."],
+    [
+      'protocol 1 with binary memo opcodes',
+      'cposix\nsystem\nq\x00(X\n\x00\x00\x00echo pwnedq\x01tq\x02Rq\x03.',
+    ],
+  ])('claims a protocol 0/1 pickle that imports a global early under any name (%s)', (_what, content) => {
+    expect(modelScanner.detect(probe('weights.dat', Buffer.from(content, 'latin1')))).toBe('pickle');
+  });
+
+  it.each([
+    ['README.md', '# Title\n\nSome text.\n'],
+    ['setup.py', 'import os\nfrom setuptools import setup\n'],
+    ['site-packages/distutils-precedence.pth', "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n"],
+    ['data.csv', 'id,name\n1,cos\n2,system\n'],
+    ['names.csv', 'city\nParis\nLondon\n'],
+    ['config.json', '{"c": "os", "i": "system"}\n'],
+    ['requirements.txt', 'click\nnumpy\npandas\n'],
+    ['notes.txt', 'cos\nsystem\nand more words\n'],
+  ])('leaves text that starts like a protocol 0 pickle alone (%s)', (path, content) => {
+    expect(modelScanner.detect(probe(path, text(content)))).toBeUndefined();
+  });
+
+  it('claims none of a corpus of real sources and dependency manifests, only what is not text', () => {
+    const corpora = resolve(import.meta.dirname, '../../../../shared/corpora');
+    const files = ['bandit-examples', 'real-manifests'].flatMap((folder) =>
+      readdirSync(join(corpora, folder), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(corpora, join(entry.parentPath, entry.name))),
+    );
+    expect(files.length).toBeGreaterThan(100);
+    const claimed = Object.fromEntries(
+      files.flatMap((path) => {
+        const format = modelScanner.detect(
+          probe(path, readFileSync(join(corpora, path)).subarray(0, PROBE_BYTES)),
+        );
+        return format === undefined ? [] : [[path, format]];
+      }),
+    );
+    // bandit's nonsense2.py is gzip data under a .py name, and content decides.
+    expect(claimed).toEqual({ 'bandit-examples/nonsense2.py': 'gzip' });
   });
 
   it('names torch.save archives from their first member', () => {

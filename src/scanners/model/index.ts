@@ -1,9 +1,16 @@
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
-import { classifyHead, expectsModelContent, hasModelExtension, pickleFlavour } from './classify.js';
+import {
+  classifyHead,
+  expectsModelContent,
+  hasModelExtension,
+  importsGlobalEarly,
+  pickleFlavour,
+} from './classify.js';
 import { contentFromAccess } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
 import { MODEL_RULES } from './rules.js';
+import { isTorchDataPickle } from './zip-scan.js';
 
 const TOP_WINDOW_BYTES = 1024 * 1024;
 const ZIP_LOCAL_HEADER_BYTES = 30;
@@ -15,15 +22,15 @@ function zipFormat(head: Uint8Array): string {
   const name = new TextDecoder('latin1').decode(
     head.subarray(ZIP_LOCAL_HEADER_BYTES, ZIP_LOCAL_HEADER_BYTES + nameLength),
   );
-  return /^[^/]+\/data\.pkl$/.test(name) ? 'pytorch-zip' : 'zip';
+  return isTorchDataPickle(name) ? 'pytorch-zip' : 'zip';
 }
 
 /**
  * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy and compressed data whatever the name
- * (protocol 0/1 pickles and bare zlib streams only under a model extension); and files with a model extension
- * (`.pt`, `.bin`, `.pkl`, …) whatever the content, so that an unrecognised one is reported (SCAN-003) rather
- * than silently skipped. `detect` names the outermost layer; `scan` returns the full format (see
- * `scanContent` for the naming convention).
+ * (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
+ * only under a model extension); and files with a model extension (`.pt`, `.bin`, `.pkl`, …) whatever the
+ * content, so that an unrecognised one is reported (SCAN-003) rather than silently skipped. `detect` names the
+ * outermost layer; `scan` returns the full format (see `scanContent` for the naming convention).
  */
 function detect(probe: Probe): string | undefined {
   const kinds = classifyHead(probe.head);
@@ -33,7 +40,7 @@ function detect(probe: Probe): string | undefined {
   // Two-byte zlib headers and protocol 0/1 pickles (an ordinary first character) also start text files.
   const weak =
     kind === 'zlib' || ((kind === 'pickle' || kind === 'pytorch-legacy') && probe.head[0] !== 0x80);
-  if (weak && !modelName) return undefined;
+  if (weak && !modelName && !(kind === 'pickle' && importsGlobalEarly(probe.head))) return undefined;
   if (kind === 'zip') return zipFormat(probe.head);
   if (kind === 'pickle') return pickleFlavour(probe.head);
   return kind;
@@ -53,4 +60,4 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
   }
 }
 
-export const modelScanner: FileScanner = { name: 'model', rules: MODEL_RULES, detect, scan };
+export const modelScanner: FileScanner = { rules: MODEL_RULES, detect, scan };

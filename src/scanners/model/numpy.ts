@@ -10,7 +10,7 @@ const MAGIC_BYTES = 6;
 /** numpy caps headers at 10 000 bytes unless pickles are allowed; anything near this bound is hostile. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-export interface NpyHeader {
+interface NpyHeader {
   readonly descr: PyLiteral;
   readonly shape: readonly bigint[];
   /** Whether any field of the dtype is a Python object: then the data is a pickle. */
@@ -79,7 +79,7 @@ function descrInfo(descr: PyLiteral, depth = 0): ItemInfo {
 }
 
 /** Reads the magic, version and header dictionary, leaving the reader at the first data byte. */
-export async function readNpyHeader(reader: BufferedReader): Promise<NpyHeader> {
+async function readNpyHeader(reader: BufferedReader): Promise<NpyHeader> {
   const fixed = await reader.take(MAGIC_BYTES + 2);
   if (fixed.length < MAGIC_BYTES + 2) throw new ParseError('TRUNCATED', '.npy magic cut short', 0);
   const major = fixed[MAGIC_BYTES] ?? 0;
@@ -121,7 +121,8 @@ export async function readNpyHeader(reader: BufferedReader): Promise<NpyHeader> 
  * A `.npy` file or `.npz` member, read as `numpy.load` does. An object dtype anywhere means numpy pickles the
  * whole array after the header and unpickles it on load (with `allow_pickle=True`): the pickle is scanned.
  * Numeric data is skipped, after checking that the header's shape fits in the data (else the file is
- * truncated, or the header lies). Bytes after the data are never read by numpy and are ignored.
+ * truncated, or the header lies). numpy never reads past the array and `numpy.save` never writes anything
+ * there, so bytes after it (a payload for another reader) make the content unscannable.
  */
 export async function scanNumpy(scope: Scope, content: Content): Promise<void> {
   const header = await readNpyHeader(content.reader);
@@ -133,15 +134,23 @@ export async function scanNumpy(scope: Scope, content: Content): Promise<void> {
       ...(content.member !== undefined && { member: content.member }),
     });
     await scanOnePickle(content.reader, scope.context, pickleOptions(scope, content));
-    return;
+  } else {
+    await skipArrayData(content.reader, header);
   }
+  if (!(await content.reader.atEnd())) {
+    throw new ParseError('BAD_STRUCTURE', 'trailing data after the array', content.reader.offset);
+  }
+}
+
+/** Skips numeric array data, which is never interpreted; too little of it means truncation or a lying header. */
+async function skipArrayData(reader: BufferedReader, header: NpyHeader): Promise<void> {
   const dataBytes = product(header.shape, 'shape') * (header.itemBytes ?? 0n);
-  const at = content.reader.offset;
+  const at = reader.offset;
   if (dataBytes > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new ParseError('INVALID_LENGTH', `.npy data of ${dataBytes} bytes`, at);
   }
   const wanted = Number(dataBytes);
-  if ((await content.reader.skip(wanted)) < wanted) {
+  if ((await reader.skip(wanted)) < wanted) {
     throw new ParseError('TRUNCATED', `.npy data shorter than the ${wanted} bytes its header declares`, at);
   }
 }

@@ -1,7 +1,7 @@
-import { ParseError } from '../../core/errors.js';
+import { ParseError, messageOf } from '../../core/errors.js';
 import type { Content } from './content.js';
 import { scanOnePickle, scanPickleStream, type PyConst, type TorchStorageRef } from './pickle/index.js';
-import { pickleOptions, type Scope } from './scope.js';
+import { isFileWide, pickleOptions, type Scope } from './scope.js';
 import { readLittleEndian, skipRaw, storageElementBytes } from './torch-storage.js';
 
 const LEGACY_PROTOCOL_VERSION = 1001;
@@ -13,7 +13,8 @@ const LEGACY_PROTOCOL_VERSION = 1001;
  * them into tensor memory and nothing in them runs. They are still checked against the data pickle's storage
  * references so that a file with unexplained bytes (a hidden payload for another reader) is not called clean.
  * When the sizes cannot be worked out (a storage type this table does not know, keys that are not constants)
- * the check stops after the pickles: everything torch could execute has been read by then.
+ * the bytes after the pickles cannot be told apart from storage data: they are scanned as pickles as far as
+ * they parse, so that a payload hidden there is named, and the file is unscannable.
  */
 export async function scanLegacyTorch(scope: Scope, content: Content): Promise<void> {
   const { context } = scope;
@@ -30,7 +31,10 @@ export async function scanLegacyTorch(scope: Scope, content: Content): Promise<v
   const data = await scanOnePickle(reader, context, options);
   const keys = await scanOnePickle(reader, context, options);
   const plan = storagePlan(keys.value, data.storages);
-  if (plan === undefined) return;
+  if (plan === undefined) {
+    await scanUnaccountedBytes(scope, content);
+    return;
+  }
   for (const { key, elementBytes, numel } of plan) {
     context.checkDeadline();
     const what = `storage '${key}'`;
@@ -51,6 +55,26 @@ export async function scanLegacyTorch(scope: Scope, content: Content): Promise<v
       reader.offset,
     );
   }
+}
+
+/** The bytes after the pickles when storage sizes are unknown: read as pickles where they parse, never clean. */
+async function scanUnaccountedBytes(scope: Scope, content: Content): Promise<void> {
+  const reader = content.reader;
+  if (await reader.atEnd()) return;
+  const start = reader.offset;
+  let stoppedBy = '';
+  try {
+    await scanPickleStream(reader, scope.context, pickleOptions(scope, content));
+  } catch (error) {
+    if (isFileWide(error)) throw error;
+    // Expected for raw storage bytes; whatever parsed before the error has been reported.
+    stoppedBy = ` (${messageOf(error)})`;
+  }
+  throw new ParseError(
+    'UNSUPPORTED',
+    `storage sizes unknown: the bytes after the pickles could not be checked against the storages, and were scanned as pickles where possible${stoppedBy}`,
+    start,
+  );
 }
 
 interface StorageSlot {

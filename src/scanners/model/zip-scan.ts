@@ -17,19 +17,24 @@ import {
   type ZipEntry,
 } from '../../targets/zip.js';
 import { joinMember, type Content } from './content.js';
-import { ARCHIVE_INCONSISTENT } from './rules.js';
+import { ArchiveReporter } from './archive-report.js';
 import { isFileWide, type Scope } from './scope.js';
 
 export type ZipFlavour = 'pytorch-zip' | 'torchscript' | 'npz' | 'zip';
+
+/** `<root>/data.pkl`, the pickle `torch.save` writes into its zip archive. */
+export function isTorchDataPickle(name: string): boolean {
+  return /^[^/]+\/data\.pkl$/.test(name);
+}
 
 /**
  * What the member names say the archive is. torch.load treats a zip with `constants.pkl` under its root folder
  * as TorchScript (`_is_torchscript_zip`), one with `data.pkl` as a `torch.save` archive; numpy writes `.npz`
  * as a zip of `.npy` members.
  */
-export function zipFlavour(entries: readonly ZipEntry[]): ZipFlavour {
+function zipFlavour(entries: readonly ZipEntry[]): ZipFlavour {
   if (entries.some((entry) => /^[^/]+\/constants\.pkl$/.test(entry.name))) return 'torchscript';
-  if (entries.some((entry) => /^[^/]+\/data\.pkl$/.test(entry.name))) return 'pytorch-zip';
+  if (entries.some((entry) => isTorchDataPickle(entry.name))) return 'pytorch-zip';
   if (entries.length > 0 && entries.every((entry) => entry.name.endsWith('.npy'))) return 'npz';
   return 'zip';
 }
@@ -39,16 +44,12 @@ function isTensorStorage(name: string): boolean {
   return /^[^/]+\/(?:data\/\d+|\.data\/.*)$/.test(name);
 }
 
-function reportArchive(scope: Scope, member: string | undefined, evidence: string, message: string): void {
-  scope.context.report({
-    ruleId: ARCHIVE_INCONSISTENT.id,
-    message,
-    evidence,
-    ...(member !== undefined && { member }),
-  });
-}
-
-function reportDirectoryProblems(scope: Scope, parent: Content, directory: ZipDirectory): void {
+function reportDirectoryProblems(
+  scope: Scope,
+  reporter: ArchiveReporter,
+  parent: Content,
+  directory: ZipDirectory,
+): void {
   if (directory.truncated) {
     const limit = scope.context.settings.limits.maxArchiveMembers;
     reportUnreadable(
@@ -60,8 +61,7 @@ function reportDirectoryProblems(scope: Scope, parent: Content, directory: ZipDi
       parent.member,
     );
   } else if (directory.declaredEntries !== directory.entries.length) {
-    reportArchive(
-      scope,
+    reporter.report(
       parent.member,
       'ENTRY_COUNT',
       `End record declares ${directory.declaredEntries} members, the central directory lists ${directory.entries.length}`,
@@ -71,8 +71,7 @@ function reportDirectoryProblems(scope: Scope, parent: Content, directory: ZipDi
   for (const entry of directory.entries) seen.set(entry.name, (seen.get(entry.name) ?? 0) + 1);
   for (const [name, count] of seen) {
     if (count > 1) {
-      reportArchive(
-        scope,
+      reporter.report(
         joinMember(parent.member, name),
         'DUPLICATE_NAME',
         `Member name appears ${count} times`,
@@ -93,9 +92,27 @@ export async function scanZipMembers(
   directory: ZipDirectory,
 ): Promise<ZipFlavour> {
   const flavour = zipFlavour(directory.entries);
+  const reporter = new ArchiveReporter(scope, parent.member);
+  try {
+    reportDirectoryProblems(scope, reporter, parent, directory);
+    await scanEntries(scope, reporter, parent, access, directory.entries, flavour);
+  } finally {
+    reporter.summarise();
+  }
+  return flavour;
+}
+
+/** Checks and scans each member, reporting a member's problems without stopping at it. */
+async function scanEntries(
+  scope: Scope,
+  reporter: ArchiveReporter,
+  parent: Content,
+  access: RandomAccess,
+  entries: readonly ZipEntry[],
+  flavour: ZipFlavour,
+): Promise<void> {
   const torch = flavour === 'pytorch-zip' || flavour === 'torchscript';
-  reportDirectoryProblems(scope, parent, directory);
-  for (const entry of directory.entries) {
+  for (const entry of entries) {
     scope.context.checkDeadline();
     if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
     const label = joinMember(parent.member, entry.name);
@@ -103,8 +120,7 @@ export async function scanZipMembers(
       const local = await readLocalHeader(access, entry);
       const mismatches = localHeaderMismatches(entry, local);
       if (mismatches.length > 0) {
-        reportArchive(
-          scope,
+        reporter.report(
           label,
           'LOCAL_HEADER_MISMATCH',
           `Local header disagrees with the central directory: ${mismatches.join('; ')}`,
@@ -112,8 +128,7 @@ export async function scanZipMembers(
       }
       const flags = (entry.flags | local.flags) & SECURITY_FLAGS;
       if (flags !== 0) {
-        reportArchive(
-          scope,
+        reporter.report(
           label,
           `FLAG_BITS 0x${flags.toString(16)}`,
           `Encryption/patch flag bits 0x${flags.toString(16)} set: zipfile refuses the member, torch reads it as plain data`,
@@ -137,24 +152,32 @@ export async function scanZipMembers(
         const readers = READABLE_METHODS.has(entry.method)
           ? 'zip tools read it, torch does not'
           : 'no loader can read it';
-        reportArchive(
-          scope,
+        reporter.report(
           label,
           `UNSUPPORTED_METHOD ${entry.method}`,
           `Compression method ${entry.method}: ${readers}`,
         );
       }
-      await scanMember(scope, access, entry, local, label, parent.depth + 1, flavour === 'torchscript');
+      await scanMember(
+        scope,
+        reporter,
+        access,
+        entry,
+        local,
+        label,
+        parent.depth + 1,
+        flavour === 'torchscript',
+      );
     } catch (error) {
       if (isFileWide(error)) throw error;
       reportUnreadable(scope.context, error, label);
     }
   }
-  return flavour;
 }
 
 async function scanMember(
   scope: Scope,
+  reporter: ArchiveReporter,
   access: RandomAccess,
   entry: ZipEntry,
   local: LocalHeader,
@@ -183,15 +206,13 @@ async function scanMember(
   // Only members read to the end can be checked; torch never checks, zipfile refuses on mismatch.
   if (!source.ended) return;
   if (source.position !== entry.uncompressedSize) {
-    reportArchive(
-      scope,
+    reporter.report(
       label,
       'SIZE_MISMATCH',
       `Member holds ${source.position} bytes, the central directory says ${entry.uncompressedSize}`,
     );
   } else if (source.value !== undefined && source.value !== entry.crc32) {
-    reportArchive(
-      scope,
+    reporter.report(
       label,
       'CRC_MISMATCH',
       `CRC-32 of the data is ${hex(source.value)}, the header says ${hex(entry.crc32)}`,

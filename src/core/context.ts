@@ -6,7 +6,8 @@ import type { ScanContext, ScanSettings } from './scanner.js';
 export class CollectingContext implements ScanContext {
   readonly findings: RawFinding[] = [];
   readonly settings: ScanSettings;
-  readonly deadline: number;
+  /** Epoch milliseconds after which scanning this file stops with a `TIME` limit error. */
+  private readonly deadline: number;
 
   constructor(settings: ScanSettings) {
     this.settings = settings;
@@ -22,4 +23,15 @@ export class CollectingContext implements ScanContext {
       throw new LimitError('TIME', `scanning took longer than ${this.settings.limits.timeoutMs / 1000} s`);
     }
   }
+}
+
+/** A context whose findings go to `report` (to filter or count them), with the settings and time limit of `context`. */
+export function relayContext(context: ScanContext, report: (finding: RawFinding) => void): ScanContext {
+  return {
+    settings: context.settings,
+    report,
+    checkDeadline: () => {
+      context.checkDeadline();
+    },
+  };
 }

@@ -27,10 +27,8 @@ export interface ScanSettings {
 
 export interface ScanContext {
   readonly settings: ScanSettings;
-  /** Epoch milliseconds after which the scan of this file must stop with a `TIME` limit error. */
-  readonly deadline: number;
   report(finding: RawFinding): void;
-  /** Throws a `LimitError('TIME')` once the deadline has passed. Cheap enough to call every few thousand steps. */
+  /** Throws a `LimitError('TIME')` once the file's time limit has passed. Cheap enough to call every few thousand steps. */
   checkDeadline(): void;
 }
 

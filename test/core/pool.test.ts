@@ -25,12 +25,8 @@ describe('WorkerPool', () => {
         ]);
       }
       const crashed = outcomes.find((outcome) => outcome?.displayPath === 'crash.pkl');
-      expect(crashed?.findings).toEqual([
-        expect.objectContaining({
-          ruleId: 'SCAN-001',
-          message: expect.stringContaining('native decoder blew up'),
-        }),
-      ]);
+      expect(crashed?.findings.map((finding) => finding.ruleId)).toEqual(['SCAN-001']);
+      expect(crashed?.findings[0]?.message).toContain('native decoder blew up');
       const others = outcomes.filter(
         (outcome) => !outcome?.displayPath.includes('stall') && !outcome?.displayPath.includes('crash'),
       );

@@ -5,6 +5,7 @@ import { scanOnePickle } from './pickle/index.js';
 import { isDict, parsePyLiteral, type PyLiteral } from './py-literal.js';
 import { NUMPY_OBJECT_ARRAY } from './rules.js';
 import { pickleOptions, type Scope } from './scope.js';
+import { dtypeItem } from './numpy-dtype.js';
 
 const MAGIC_BYTES = 6;
 /** numpy caps headers at 10 000 bytes unless pickles are allowed; anything near this bound is hostile. */
@@ -19,26 +20,16 @@ interface NpyHeader {
   readonly itemBytes: bigint | undefined;
 }
 
-/** `<f8`, `|u1`, `<U10`, `|S5`, `|V16`, `<M8[ns]`, `|O`: byte order, kind, size, optional datetime unit. */
-const TYPESTR = /^[<>|=]?([?bBhHiIlLqQpPefdgFDGbiufcmMOSaUV])(\d*)(?:\[\w+\])?$/;
-
 interface ItemInfo {
   readonly hasObject: boolean;
   readonly bytes: bigint;
 }
 
+/** Item size of a header typestr (`<f8`, `|u1`, `<U10`, `|O`…); sizes NumPy itself rejects are unsupported. */
 function typestrInfo(typestr: string): ItemInfo {
-  const match = TYPESTR.exec(typestr);
-  if (match === null) throw new ParseError('UNSUPPORTED', `unsupported dtype '${typestr}'`);
-  const kind = match[1] ?? '';
-  const size = BigInt(match[2] === '' || match[2] === undefined ? '0' : match[2]);
-  if (kind === 'O') return { hasObject: true, bytes: 8n };
-  if (kind === 'U') return { hasObject: false, bytes: size * 4n };
-  if (kind === '?' || (size === 0n && 'bB'.includes(kind))) return { hasObject: false, bytes: 1n };
-  if (size === 0n && !'SaV'.includes(kind)) {
-    throw new ParseError('UNSUPPORTED', `dtype '${typestr}' has no size`);
-  }
-  return { hasObject: false, bytes: size };
+  const item = dtypeItem(typestr);
+  if (item === undefined) throw new ParseError('UNSUPPORTED', `unsupported dtype '${typestr}'`);
+  return { hasObject: item.hasObject, bytes: BigInt(item.itemsize) };
 }
 
 function product(shape: readonly PyLiteral[], what: string): bigint {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LimitError, ParseError } from '../../../core/errors.js';
-import { Decoder, type Host } from './decoder.js';
+import { Decoder } from './decoder.js';
 import { Findings } from './findings.js';
+import { NestedLabels, PayloadBudget, type Host } from './host.js';
 import { looksLikePickle, scanOnePickle } from './index.js';
 import { Machine } from './machine.js';
 import { Memo } from './memo.js';
@@ -28,9 +29,9 @@ function floatBE(value: number): number[] {
 }
 
 async function valueOf(bytes: Uint8Array) {
-  const { context, findings } = collectingContext();
+  const context = collectingContext();
   const result = await scanOnePickle(readerOf(bytes), context);
-  return { result, findings };
+  return { result, findings: context.findings };
 }
 
 const rules = (findings: readonly { ruleId: string }[]): string[] => findings.map((f) => f.ruleId).sort();
@@ -448,6 +449,17 @@ describe('FRAME handling', () => {
     });
   });
 
+  it('forks the reading of a straddle after a large memo', async () => {
+    const memoized = new Uint8Array(3 * 200_000);
+    for (let i = 0; i < memoized.length; i += 3) memoized.set([OP.NONE, OP.MEMOIZE, OP.POP], i);
+    // pickle.loads takes 'xy' and 10 bytes more as the string; the file reading takes the 12 bytes after the frame.
+    const after = asm('x'.repeat(10), P.none, P.none, P.stop);
+    const bytes = asm(P.proto(4), memoized, P.frame(4), OP.SHORT_BINUNICODE, 12, 'xy', after);
+    const { findings, error } = await scanBytes(bytes);
+    expect(error).toBeUndefined();
+    expect(rules(findings)).toEqual(['MODEL-PICKLE-005']);
+  });
+
   it('reports a bytes payload across a frame end without forking (CPython reads it linearly)', async () => {
     const call = asm(P.global('posix', 'system'), OP.MARK, [OP.UNICODE, 'id\n'], OP.TUPLE, OP.REDUCE, OP.POP);
     const bytes = asm(
@@ -501,7 +513,7 @@ describe('limits and resource use', () => {
   });
 
   it('checks the deadline while decoding', async () => {
-    const { context: timed } = collectingContext({}, {}, Date.now() - 1);
+    const timed = collectingContext({ timeoutMs: -1 });
     const bytes = pickle4(
       Array.from({ length: 70_000 }, () => [P.none, P.pop]),
       P.none,
@@ -550,7 +562,8 @@ describe('limits and resource use', () => {
     expect(memo.get(9)).toBe('value-9');
     expect(memo.size).toBe(10);
 
-    const { context, findings } = collectingContext();
+    const context = collectingContext();
+    const findings = context.findings;
     const sink = new Findings(context, undefined);
     const machine = new Machine({
       policy: policyFor(context.settings.pickle, false),
@@ -560,6 +573,8 @@ describe('limits and resource use', () => {
     const host: Host = {
       context,
       ops: 0,
+      payloads: new PayloadBudget(0),
+      labels: new NestedLabels(),
       scanNested: () => Promise.resolve(true),
       scanInline: () => Promise.resolve(),
       restricted: () => host,
@@ -585,6 +600,21 @@ describe('limits and resource use', () => {
     expect(findings[0]?.message).toContain('did not retain');
   });
 
+  it('charges the memo budget for overwrites and for what a memoized tuple holds', () => {
+    const memo = new Memo(200);
+    for (const fill of ['x', 'y', 'z']) memo.put(0, fill.repeat(100));
+    expect(memo.get(0)).toBe(EVICTED);
+    memo.pin('z'.repeat(100));
+    expect(memo.get(0)).toBe('z'.repeat(100));
+    const tuples = new Memo(50_000);
+    tuples.put(
+      0,
+      Array.from({ length: 10 }, (_, index) => String(index).repeat(10_000)),
+    );
+    tuples.put(1, 'next');
+    expect(tuples.get(1)).toBe(EVICTED);
+  });
+
   it('gives alternative readings a copy-on-write memo that leaves the original untouched', () => {
     const memo = new Memo(1024);
     memo.put(0, 'zero');
@@ -599,10 +629,21 @@ describe('limits and resource use', () => {
     expect([copy.get(0), copy.get(1), copy.size]).toEqual(['shadowed', null, 3]);
   });
 
+  it('reads protocol-0 lines longer than many window refills', async () => {
+    const long = 'a'.repeat(50_000);
+    const bytes = pickle0(OP.UNICODE, long, '\n', OP.POP, P.global('posix', 'system'), OP.POP, OP.NONE);
+    const context = collectingContext();
+    await scanOnePickle(readerOf(bytes, 7), context);
+    expect(context.findings.map((f) => f.evidence)).toEqual(['posix.system']);
+    const line = pickle0(OP.UNICODE, long, '\n');
+    const { result } = await valueOf(line);
+    expect(result.value).toBe(long);
+  });
+
   it('reads through a small window (values that cross window refills)', async () => {
     const bytes = pickle4(P.str('a'.repeat(300)), P.str('posix'), P.str('system'), OP.STACK_GLOBAL, P.tuple2);
-    const { context, findings } = collectingContext();
+    const context = collectingContext();
     await scanOnePickle(readerOf(bytes, 7), context);
-    expect(findings.map((f) => f.evidence)).toEqual(['posix.system']);
+    expect(context.findings.map((f) => f.evidence)).toEqual(['posix.system']);
   });
 });

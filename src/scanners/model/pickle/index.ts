@@ -2,21 +2,24 @@
  * Static pickle scanner: decodes pickle streams (protocols 0-5) without executing them, works out every global
  * the unpickler would import or call, and reports them against the deny/allow policy (MODEL-PICKLE-001…005).
  *
- * Modules: opcodes.ts (table) · decoder.ts (hot loop) · stream.ts (frames, large and text payloads, nested data,
- * limits) · machine.ts (stack/memo semantics) · resolve.ts (call semantics, resolver chains) · fold.ts
- * (constant folding) · policy.ts + denylist.ts + data/*.json (what is allowed; data/generate_data.py makes the
- * JSON) · names.ts (canonical spellings) · evidence.ts (rendering) · findings.ts (dedup) · joblib.ts (raw array
- * data) · memo.ts (bounded memo) · values.ts (symbolic values) · text.ts (protocol-0 text arguments) ·
- * bytes-source.ts (in-memory ByteSource) · testing.ts (test context and opcode assembler).
+ * Modules: opcodes.ts (table) · decoder.ts (hot loop) · little-endian.ts (its integer arguments) · stream.ts,
+ * frames.ts, payloads.ts (the decoder's slow paths, in layers: stream state and limits, FRAMEs, payloads and text
+ * opcodes) · host.ts (what the decoder asks of this scan) · machine.ts (stack/memo semantics) · resolve.ts (call
+ * semantics, resolver chains) · fold.ts (constant folding) · policy.ts + denylist.ts + data/*.json (what is
+ * allowed; data/generate_data.py makes the JSON) · names.ts (canonical spellings) · evidence.ts (rendering) ·
+ * findings.ts (dedup) · contexts.ts (wrapping contexts) · joblib.ts (raw array data) · joblib-plain.ts (that data
+ * read as plain pickle) · memo.ts (bounded memo) · values.ts (symbolic values) · text.ts (protocol-0 text
+ * arguments) · testing.ts (test context and opcode assembler).
  */
 import { LimitError, ParseError } from '../../../core/errors.js';
-import type { RawFinding } from '../../../core/finding.js';
 import type { ScanContext } from '../../../core/scanner.js';
 import { reportUnreadable } from '../../../core/unreadable.js';
 import { BufferedReader } from '../../../targets/reader.js';
 import { MemorySource } from '../../../targets/memory.js';
-import { Decoder, type Host } from './decoder.js';
+import { relayContext } from '../../../core/context.js';
+import { Decoder } from './decoder.js';
 import { DENY_RULE_IDS, Findings } from './findings.js';
+import { NestedLabels, PayloadBudget, type Host } from './host.js';
 import { Machine, type NestedLoad } from './machine.js';
 import { ArgKind, ARG_KIND, FIXED_ARG_BYTES, OP } from './opcodes.js';
 import { policyFor } from './policy.js';
@@ -61,6 +64,8 @@ export interface PickleResult {
 
 /** Memo content kept per pickle before entries are evicted (see memo.ts). */
 const MEMO_BUDGET_BYTES = 16 * 1024 * 1024;
+/** Payload content kept per top-level scan, nested pickles included (see payloads.ts). */
+const PAYLOAD_BUDGET_BYTES = 64 * 1024 * 1024;
 /** Items a converted result may hold (a legacy storage-key list has one per tensor). */
 const CONST_ITEMS = 200_000;
 const CONST_DEPTH = 32;
@@ -107,29 +112,37 @@ function toConst(value: Value, budget: { items: number }, depth: number): PyCons
 function countingContext(
   context: ScanContext,
   only?: ReadonlySet<string>,
-): ScanContext & { readonly reported: () => number } {
+): { readonly context: ScanContext; readonly reported: () => number } {
   let count = 0;
-  return {
-    settings: context.settings,
-    deadline: context.deadline,
-    report(finding: RawFinding): void {
-      if (only === undefined || only.has(finding.ruleId)) count++;
-      context.report(finding);
-    },
-    checkDeadline(): void {
-      context.checkDeadline();
-    },
-    reported: () => count,
-  };
+  const counting = relayContext(context, (finding) => {
+    if (only === undefined || only.has(finding.ruleId)) count++;
+    context.report(finding);
+  });
+  return { context: counting, reported: () => count };
 }
+
+/** What the readings of one stream share (see {@link hostFor}). */
+interface StreamState {
+  readonly payloads: PayloadBudget;
+  readonly labels: NestedLabels;
+}
+
+/**
+ * Per reader: callers scan one stream with several calls (the five pickles of a legacy torch.save file), which
+ * must share one payload budget and one numbering of nested payloads, or two of them would both be `loads#1`.
+ */
+const streams = new WeakMap<BufferedReader, StreamState>();
 
 class ScanHost implements Host {
   ops = 0;
 
   constructor(
     readonly context: ScanContext,
-    private readonly options: PickleScanOptions,
-    private readonly depth: number,
+    readonly options: PickleScanOptions,
+    /** Pickles (and nested payloads) around this one. */
+    readonly depth: number,
+    readonly payloads: PayloadBudget,
+    readonly labels: NestedLabels,
     /** Host of a deny-only alternative reading: only deny-list hits make a nested payload unclean. */
     private readonly denyOnly = false,
   ) {}
@@ -141,40 +154,49 @@ class ScanHost implements Host {
       ...(this.options.member !== undefined && { member: this.options.member }),
       ...(this.options.torchScript !== undefined && { torchScript: this.options.torchScript }),
     };
-    return new ScanHost(context, options, this.depth, true);
+    return new ScanHost(context, options, this.depth, this.payloads, this.labels, true);
   }
 
-  async scanNested(load: NestedLoad): Promise<boolean> {
+  async scanNested(load: NestedLoad, label: string): Promise<boolean> {
     // An allowed loader (torch.storage._load_from_bytes) is reported only when its payload is not clean, so a
     // pickle payload is scanned here, where its findings can be counted. Anything else goes to the container
     // layer, which dispatches by content and reports the nested findings itself.
     const countable = load.loader.verdict.level === 'allow' && looksLikePickle(load.bytes.subarray(0, 64));
     if (this.options.scanNested !== undefined && !countable) {
-      await this.options.scanNested(load.bytes, load.label);
+      await this.options.scanNested(load.bytes, label);
       return true;
     }
-    const member = this.options.member === undefined ? load.label : `${this.options.member}!${load.label}`;
+    const member = this.options.member === undefined ? label : `${this.options.member}!${label}`;
     const counting = countingContext(this.context, this.denyOnly ? DENY_RULE_IDS : undefined);
+    // Nested payloads without a container callback: stacked pickles, or a legacy torch.save stream.
+    const reader = new BufferedReader(new MemorySource(load.bytes, member));
+    const options = { ...this.options, member };
+    const host = new ScanHost(counting.context, options, this.depth + 1, this.payloads, new NestedLabels());
     try {
-      await scanNestedBytes(load.bytes, counting, { ...this.options, member }, this.depth + 1);
+      await scanStacked(reader, host, true);
     } catch (error) {
-      reportUnreadable(counting, error, member);
+      reportUnreadable(counting.context, error, member);
     }
     return counting.reported() === 0;
   }
 
   async scanInline(reader: BufferedReader): Promise<void> {
-    await scanOne(reader, this.context, this.options, this.depth + 1, this);
+    await scanOne(reader, this, this.depth + 1);
   }
 }
 
-async function scanOne(
-  reader: BufferedReader,
-  context: ScanContext,
-  options: PickleScanOptions,
-  depth: number,
-  host: ScanHost,
-): Promise<PickleResult> {
+/** The host of a top-level scan of `reader`, sharing its state with earlier scans of the same reader. */
+function hostFor(reader: BufferedReader, context: ScanContext, options: PickleScanOptions): ScanHost {
+  let state = streams.get(reader);
+  if (state === undefined) {
+    state = { payloads: new PayloadBudget(PAYLOAD_BUDGET_BYTES), labels: new NestedLabels() };
+    streams.set(reader, state);
+  }
+  return new ScanHost(context, options, 0, state.payloads, state.labels);
+}
+
+async function scanOne(reader: BufferedReader, host: ScanHost, depth: number): Promise<PickleResult> {
+  const { context, options } = host;
   if (depth > context.settings.limits.maxNestingDepth) {
     throw new LimitError(
       'NESTING_DEPTH',
@@ -207,7 +229,7 @@ export function scanOnePickle(
   context: ScanContext,
   options: PickleScanOptions = {},
 ): Promise<PickleResult> {
-  return scanOne(reader, context, options, 0, new ScanHost(context, options, 0));
+  return scanOne(reader, hostFor(reader, context, options), 0);
 }
 
 /**
@@ -215,21 +237,14 @@ export function scanOnePickle(
  * torch.save magic number ends after its fifth pickle (magic, protocol, sys_info, data, storage keys): raw
  * storage bytes follow.
  */
-async function scanStacked(
-  reader: BufferedReader,
-  context: ScanContext,
-  options: PickleScanOptions,
-  depth: number,
-  legacyTorch: boolean,
-): Promise<void> {
-  const host = new ScanHost(context, options, depth);
+async function scanStacked(reader: BufferedReader, host: ScanHost, legacyTorch: boolean): Promise<void> {
   let index = 0;
   let legacy = false;
   while (index === 0 || !(await reader.atEnd())) {
     const start = reader.offset;
     let result: PickleResult;
     try {
-      result = await scanOne(reader, context, options, depth, host);
+      result = await scanOne(reader, host, host.depth);
     } catch (error) {
       if (index === 0 || !(error instanceof ParseError) || error.code === 'MEMO_MISSING') throw error;
       throw new ParseError(
@@ -244,17 +259,6 @@ async function scanStacked(
   }
 }
 
-/** Nested payloads without a container callback: stacked pickles, or a legacy torch.save stream. */
-function scanNestedBytes(
-  bytes: Uint8Array,
-  context: ScanContext,
-  options: PickleScanOptions,
-  depth: number,
-): Promise<void> {
-  const reader = new BufferedReader(new MemorySource(bytes, options.member ?? 'nested pickle'));
-  return scanStacked(reader, context, options, depth, true);
-}
-
 /**
  * Scans a whole stream: stacked pickles one after another until end of data (joblib raw array data handled
  * inside). Bytes after the last STOP that are not a pickle → ParseError('BAD_STRUCTURE') with the offset, after
@@ -265,7 +269,7 @@ export function scanPickleStream(
   context: ScanContext,
   options: PickleScanOptions = {},
 ): Promise<void> {
-  return scanStacked(reader, context, options, 0, false);
+  return scanStacked(reader, hostFor(reader, context, options), false);
 }
 
 const OPENERS = new Set<number>([

@@ -9,6 +9,7 @@
  * The length comes from the symbolic wrapper state (shape tuple and a `numpy.dtype(...)` REDUCE + BUILD). When it
  * cannot be computed the scan stops with a ParseError: guessing would let array bytes hide opcodes or vice versa.
  */
+import { dtypeItem } from '../numpy-dtype.js';
 import { Call, PyDict, Ref, sequenceItems, type Value } from './values.js';
 
 export type ArraySpec =
@@ -21,83 +22,74 @@ interface DtypeInfo {
   readonly hasObject: boolean;
 }
 
-/** Item sizes of NumPy's one-character type codes on 64-bit Linux (dtype('f'), dtype('l') …). */
-const CHAR_SIZES: Readonly<Record<string, number>> = {
-  '?': 1,
-  b: 1,
-  B: 1,
-  h: 2,
-  H: 2,
-  i: 4,
-  I: 4,
-  l: 8,
-  L: 8,
-  q: 8,
-  Q: 8,
-  p: 8,
-  P: 8,
-  e: 2,
-  f: 4,
-  d: 8,
-  g: 16,
-  F: 8,
-  D: 16,
-  G: 32,
-  O: 8,
-  M: 8,
-  m: 8,
-};
+/** NumPy builds sub-array and field dtypes a few levels deep; a deeper chain (or a cycle) is hostile. */
+const MAX_DTYPE_DEPTH = 32;
 
 function isDtype(value: Value | undefined): value is Call {
   return value instanceof Call && value.callee instanceof Ref && value.callee.path === 'numpy.dtype';
 }
 
-function typeString(typestr: string): { kind: string; size: number | undefined } | undefined {
-  const match = /^[<>|=]?([a-zA-Z?])(\d*)(\[[A-Za-z0-9]*\])?$/.exec(typestr);
-  if (match === null) return undefined;
-  const kind = match[1] ?? '';
-  const digits = match[2] ?? '';
-  if (digits === '') return { kind, size: CHAR_SIZES[kind] };
-  const count = Number(digits);
-  return { kind, size: kind === 'U' ? count * 4 : count };
-}
+/**
+ * Item size and object-ness of symbolic `numpy.dtype(typestr, align, copy)` calls with their BUILD state, or
+ * why they cannot be computed. A BUILD can make a dtype its own base or field (the memo hands back the same
+ * call), and a field dict can name one dtype many times: so the dtypes on the current path are tracked and each
+ * result is computed once.
+ */
+class DtypeReader {
+  private readonly path = new Set<Call>();
+  private readonly known = new Map<Call, DtypeInfo>();
 
-/** Item size and object-ness of a symbolic `numpy.dtype(typestr, align, copy)` with its BUILD state. */
-function dtypeInfo(value: Value | undefined): DtypeInfo | undefined {
-  if (!isDtype(value)) return undefined;
-  const [typestr] = value.args;
-  if (typeof typestr !== 'string') return undefined;
-  const parsed = typeString(typestr);
-  if (parsed === undefined) return undefined;
-  const state = sequenceItems(value.state ?? null) ?? [];
-  const [, , subdescr, , fields, elsize, , flags] = state;
-  let hasObject = parsed.kind === 'O' || (typeof flags === 'number' && (flags & 1) === 1);
-  if (fields instanceof PyDict) {
-    if (fields.more > 0) return undefined;
-    for (const field of fields.values) {
-      const [fieldType] = sequenceItems(field) ?? [];
-      const info = dtypeInfo(fieldType);
-      if (info === undefined) return undefined;
-      hasObject ||= info.hasObject;
+  read(value: Value | undefined): DtypeInfo | string {
+    if (!isDtype(value)) return 'its dtype is not a plain numpy.dtype';
+    const known = this.known.get(value);
+    if (known !== undefined) return known;
+    if (this.path.has(value)) return 'its dtype contains itself';
+    if (this.path.size >= MAX_DTYPE_DEPTH) return `its dtype nests more than ${MAX_DTYPE_DEPTH} levels`;
+    this.path.add(value);
+    try {
+      const info = this.compute(value);
+      if (typeof info !== 'string') this.known.set(value, info);
+      return info;
+    } finally {
+      this.path.delete(value);
     }
   }
-  const [base] = sequenceItems(subdescr ?? null) ?? [];
-  if (base !== undefined) {
-    const info = dtypeInfo(base);
-    if (info === undefined) return undefined;
-    hasObject ||= info.hasObject;
+
+  private compute(dtype: Call): DtypeInfo | string {
+    const [typestr] = dtype.args;
+    if (typeof typestr !== 'string') return 'its dtype is not a plain numpy.dtype';
+    const item = dtypeItem(typestr);
+    if (item === undefined) return `its dtype '${typestr.slice(0, 40)}' has no known item size`;
+    const state = sequenceItems(dtype.state ?? null) ?? [];
+    const [, , subdescr, , fields, elsize, , flags] = state;
+    let hasObject = item.hasObject || (typeof flags === 'number' && (flags & 1) === 1);
+    if (fields instanceof PyDict) {
+      if (fields.more > 0) return 'its dtype has too many fields';
+      for (const field of fields.values) {
+        const [fieldType] = sequenceItems(field) ?? [];
+        const info = this.read(fieldType);
+        if (typeof info === 'string') return info;
+        hasObject ||= info.hasObject;
+      }
+    }
+    const [base] = sequenceItems(subdescr ?? null) ?? [];
+    if (base !== undefined) {
+      const info = this.read(base);
+      if (typeof info === 'string') return info;
+      hasObject ||= info.hasObject;
+    }
+    // Flexible and structured dtypes carry their size in the state; the others have -1 there.
+    const itemsize = typeof elsize === 'number' && elsize >= 0 ? elsize : item.itemsize;
+    return { itemsize, hasObject };
   }
-  const itemsize = typeof elsize === 'number' && elsize >= 0 ? elsize : parsed.size;
-  if (itemsize === undefined) return undefined;
-  return { itemsize, hasObject };
 }
 
 /** What follows the BUILD of a NumpyArrayWrapper in the stream. */
 export function arraySpec(wrapper: Call): ArraySpec {
   const state = wrapper.state;
   if (!(state instanceof PyDict)) return { kind: 'unknown', why: 'the wrapper state is not a dict' };
-  const dtype = dtypeInfo(state.get('dtype'));
-  if (dtype === undefined) return { kind: 'unknown', why: 'its dtype is not a plain numpy.dtype' };
+  const dtype = new DtypeReader().read(state.get('dtype'));
+  if (typeof dtype === 'string') return { kind: 'unknown', why: dtype };
   if (dtype.hasObject) return { kind: 'object' };
   const shape = state.get('shape');
   const dims = sequenceItems(shape ?? null);

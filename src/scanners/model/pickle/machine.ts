@@ -33,7 +33,8 @@ import {
 /** A constant payload that the pickle would load as another pickle or model. */
 export interface NestedLoad {
   readonly bytes: Uint8Array;
-  readonly label: string;
+  /** The loader's short name (`loads`, `_load_from_bytes`), numbered into the nested member's label. */
+  readonly name: string;
   readonly offset: number;
   /** The loader; when it is allowed (torch.storage._load_from_bytes) it is reported only if the content is not clean. */
   readonly loader: Ref;

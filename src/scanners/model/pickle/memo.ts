@@ -26,7 +26,7 @@ export class Memo {
   /** slot = index + 1 into `kept`; 0 = not in the slots. */
   private slots: Int32Array;
   private evictedBits = new Uint8Array(128);
-  private readonly kept: Value[] = [];
+  private kept: Value[] = [];
   private readonly sparse = new Map<number | bigint, Value>();
   /** Number of distinct keys: `len(memo)`, which MEMOIZE uses as its key. */
   size = 0;
@@ -60,9 +60,17 @@ export class Memo {
   put(key: number | bigint, value: Value): void {
     const dense = typeof key === 'number' && key >= 0 && key < DENSE_KEY_LIMIT;
     const slot = dense && key < this.slots.length ? (this.slots[key] ?? 0) : 0;
-    if (slot > 0) {
-      // Overwriting a kept entry re-uses its cell.
-      this.kept[slot - 1] = value;
+    if (dense && slot > 0) {
+      // Overwriting a kept entry is charged like a new entry (a pickle may PUT to one key forever) and re-uses
+      // its cell; past the budget the key is evicted like a new entry, and the cell lets go of the old value.
+      if (this.keep(value)) {
+        this.kept[slot - 1] = value;
+      } else {
+        this.kept[slot - 1] = null;
+        this.slots[key] = 0;
+        this.setEvicted(key, true);
+        this.remember(key, value);
+      }
       return;
     }
     const evicted = dense && this.isEvicted(key);
@@ -94,7 +102,7 @@ export class Memo {
     const copy = new Memo(this.budgetBytes);
     copy.slots = this.slots.slice();
     copy.evictedBits = this.evictedBits.slice();
-    copy.kept.push(...this.kept);
+    copy.kept = this.kept.slice();
     for (const [key, value] of this.sparse) copy.sparse.set(key, value);
     copy.size = this.size;
     copy.spent = this.spent;

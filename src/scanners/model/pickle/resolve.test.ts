@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OP } from './opcodes.js';
-import { asm, P, pickle0, pickle4, scanBytes, u32 } from './testing.js';
+import { asm, P, pickle0, pickle4, scanBytes, u32, u64, type Part } from './testing.js';
 
 const evidence = (findings: readonly { evidence?: string | undefined }[]): (string | undefined)[] =>
   findings.map((f) => f.evidence);
@@ -164,8 +164,69 @@ describe('nested pickles', () => {
     const { findings } = await scanBytes(bytes, { member: 'archive/data.pkl' });
     expect(findings.map((f) => [f.ruleId, f.evidence, f.member])).toEqual([
       ['MODEL-PICKLE-001', expect.stringMatching(/^pickle\.loads\(b'/), 'archive/data.pkl'],
-      ['MODEL-PICKLE-001', "posix.system('id')", 'archive/data.pkl!loads@48'],
+      ['MODEL-PICKLE-001', "posix.system('id')", 'archive/data.pkl!loads#1'],
     ]);
+  });
+
+  it('labels nested payloads by ordinal per loader, not by offset, across the pickles of one stream', async () => {
+    const loads = (padding: number) =>
+      asm(
+        pickle4(
+          P.str('x'.repeat(padding)),
+          P.pop,
+          P.call(P.stackGlobal('pickle', 'loads'), P.bytes(payload)),
+        ),
+        pickle4(P.call(P.stackGlobal('pickle', 'loads'), P.bytes(payload))),
+        pickle4(P.call(P.stackGlobal('torch.storage', '_load_from_bytes'), P.bytes(payload))),
+      );
+    const members = async (padding: number) => {
+      const { findings } = await scanBytes(loads(padding), { member: 'm' });
+      return findings.filter((f) => f.evidence === "posix.system('id')").map((f) => f.member);
+    };
+    expect(await members(1)).toEqual(['m!loads#1', 'm!loads#2', 'm!_load_from_bytes#1']);
+    // Bytes inserted before the loads move their offsets, not their labels (nor so their fingerprints).
+    expect(await members(100)).toEqual(await members(1));
+    const { findings } = await scanBytes(loads(1));
+    const unclean = findings.find(
+      (f) => f.evidence === 'torch.storage._load_from_bytes(<nested _load_from_bytes#1>)',
+    );
+    expect(unclean?.message).toContain(`at offset ${unclean?.offset}`);
+  });
+
+  it('keeps a large payload for a nested load when it is any recognised content (gzip here)', async () => {
+    const gzip = new Uint8Array(100_000);
+    gzip.set([0x1f, 0x8b, 0x08]);
+    const seen: number[] = [];
+    const scanNested = (bytes: Uint8Array): Promise<void> => {
+      seen.push(bytes.length);
+      return Promise.resolve();
+    };
+    const bytesIO = P.call(P.stackGlobal('io', 'BytesIO'), [OP.BINBYTES, ...u32(gzip.length), gzip]);
+    const { findings } = await scanBytes(pickle4(P.call(P.stackGlobal('torch', 'load'), bytesIO)), {
+      scanNested,
+    });
+    expect(seen).toEqual([gzip.length]);
+    expect(findings.map((f) => f.ruleId)).toEqual(['MODEL-PICKLE-002', 'MODEL-PICKLE-001']);
+  });
+
+  it('stops keeping payloads once a scan has kept 64 MiB of them, and reports the loads it cannot scan', async () => {
+    // Four payloads of 16 MiB that look like pickles (each popped) spend the budget; the fifth, loaded, is not kept.
+    const filler = 16 * 1024 * 1024;
+    const nested = asm(P.proto(2), P.binunicode('x'.repeat(1000)), P.pop, payload.subarray(2));
+    const head = asm(P.proto(4));
+    const tail = pickle4(P.call(P.stackGlobal('pickle', 'loads'), P.bytes(nested))).subarray(2);
+    const bytes = new Uint8Array(head.length + 4 * (10 + filler) + tail.length);
+    bytes.set(head);
+    for (let i = 0; i < 4; i++) {
+      const at = head.length + i * (10 + filler);
+      bytes.set([OP.BINBYTES8, ...u64(filler), OP.PROTO, 2], at);
+      bytes[at + 9 + filler] = OP.POP;
+    }
+    bytes.set(tail, head.length + 4 * (10 + filler));
+    const { findings, error } = await scanBytes(bytes);
+    expect(error).toBeUndefined();
+    expect(findings.map((f) => f.ruleId)).toEqual(['MODEL-PICKLE-001', 'MODEL-PICKLE-003']);
+    expect(findings[1]?.message).toContain('did not keep the payload');
   });
 
   it('flags torch.storage._load_from_bytes only when the nested pickle is not clean', async () => {
@@ -189,7 +250,7 @@ describe('nested pickles', () => {
     const { findings } = await scanBytes(pickle4(P.call(P.stackGlobal('torch', 'load'), bytesIO)), {
       scanNested,
     });
-    expect(seen).toEqual([[payload.length, expect.stringMatching(/^load@\d+$/)]]);
+    expect(seen).toEqual([[payload.length, 'load#1']]);
     expect(findings.map((f) => f.ruleId)).toEqual(['MODEL-PICKLE-002', 'MODEL-PICKLE-001']);
   });
 });
@@ -209,7 +270,9 @@ describe('joblib raw array data', () => {
     OP.TUPLE,
     P.build,
   ];
-  const wrapper = (code: string, shape: number[], aligned: boolean, elsize = -1, flags = 0) => [
+  const wrapper = (code: string, shape: number[], aligned: boolean, elsize = -1, flags = 0) =>
+    wrapperOf(dtype(code, elsize, flags), shape, aligned);
+  const wrapperOf = (dtypePart: Part, shape: number[], aligned: boolean) => [
     P.stackGlobal('joblib.numpy_pickle', 'NumpyArrayWrapper'),
     OP.EMPTY_TUPLE,
     OP.NEWOBJ,
@@ -218,7 +281,7 @@ describe('joblib raw array data', () => {
     [P.str('subclass'), P.stackGlobal('numpy', 'ndarray')],
     [P.str('shape'), OP.MARK, ...shape.map((d) => P.int(d)), OP.TUPLE],
     [P.str('order'), P.str('C')],
-    [P.str('dtype'), dtype(code, elsize, flags)],
+    [P.str('dtype'), dtypePart],
     [P.str('allow_mmap'), OP.NEWTRUE],
     aligned ? [P.str('numpy_array_alignment_bytes'), P.int(16)] : [],
     OP.SETITEMS,
@@ -271,6 +334,58 @@ describe('joblib raw array data', () => {
   it('refuses to guess when the array size cannot be computed', async () => {
     const bytes = asm(P.proto(4), wrapper('not a dtype', [2], true), new Uint8Array(8), after);
     expect((await scanBytes(bytes)).error).toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  describe('dtypes built from the memo', () => {
+    /** `numpy.dtype(typestr)` with BUILD state `(3, '|', subdescr, None, fields, elsize, 1, 0)`, memoized at `key`. */
+    const structured = (key: number, subdescr: Part, fields: Part) => [
+      P.call(P.stackGlobal('numpy', 'dtype'), P.str('V8'), OP.NEWFALSE, OP.NEWTRUE),
+      P.binput(key),
+      [OP.MARK, P.int(3), P.str('|'), subdescr, P.none, fields, P.int(8), P.int(1), P.int(0), OP.TUPLE],
+      P.build,
+    ];
+    const fieldsOf = (key: number, count: number) => [
+      OP.EMPTY_DICT,
+      OP.MARK,
+      Array.from({ length: count }, (_, index) => [P.str(`f${index}`), P.binget(key), P.int(0), P.tuple2]),
+      OP.SETITEMS,
+    ];
+    const scanArray = (dtypePart: Part) =>
+      scanBytes(asm(P.proto(4), wrapperOf(dtypePart, [1], false), new Uint8Array(8), P.pop, after));
+
+    it('stops with a ParseError at a dtype that contains itself', async () => {
+      const { error } = await scanArray(structured(0, P.none, fieldsOf(0, 1)));
+      expect(error).toMatchObject({ code: 'UNSUPPORTED' });
+      expect(String(error)).toContain('contains itself');
+    });
+
+    it('stops with a ParseError at a chain of sub-array dtypes deeper than NumPy builds', async () => {
+      const chain = [
+        dtype('f4'),
+        P.binput(0),
+        P.pop,
+        Array.from({ length: 40 }, (_, level) => [
+          structured(level + 1, [P.binget(level), P.int(1), P.tuple1, P.tuple2], P.none),
+          P.pop,
+        ]),
+        P.binget(40),
+      ];
+      const { error } = await scanArray(chain);
+      expect(error).toMatchObject({ code: 'UNSUPPORTED' });
+      expect(String(error)).toContain('nests more than');
+    });
+
+    it('reads a dtype that names one field dtype many times once per dtype', async () => {
+      const levels = Array.from({ length: 12 }, (_, level) => [
+        structured(level + 1, P.none, fieldsOf(level, 32)),
+        P.pop,
+      ]);
+      const started = Date.now();
+      const scan = await scanArray([dtype('f4'), P.binput(0), P.pop, levels, P.binget(12)]);
+      expect(scan.error).toBeUndefined();
+      expect(evidence(scan.findings)).toEqual(["posix.system('id')"]);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
   });
 
   describe('read as plain pickle (pickle.load / torch.load read the array bytes as opcodes)', () => {

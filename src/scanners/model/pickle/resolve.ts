@@ -103,12 +103,13 @@ function loadedBytes(value: Value | undefined): Value | undefined {
 
 const nestedLoad: Handler = (m, ref, args, _kwargs, offset) => {
   const data = loadedBytes(args[0]);
-  const label = `${ref.qualname.split('.').pop() ?? ref.name}@${offset}`;
   if (data instanceof PyBytes && data.data !== undefined) {
-    m.nested.push({ bytes: data.data, label, offset, loader: ref });
+    const name = ref.qualname.split('.').pop() ?? ref.name;
+    m.nested.push({ bytes: data.data, name, offset, loader: ref });
   } else if (data instanceof PyBytes) {
     m.findings.unresolved(
-      `The pickle loads ${data.length} bytes of nested data with ${ref.name}; the payload was too large for the scanner to keep.`,
+      `The pickle loads ${data.length} bytes of nested data with ${ref.name}; the scanner did not keep the ` +
+        'payload (too large, or past its memory budget for payloads), so it was not scanned.',
       `${ref.name}(<${data.length} bytes>)`,
       offset,
     );
@@ -400,11 +401,15 @@ export function callValue(
   return callee === UNKNOWN ? UNKNOWN : new Call(callee, args, kwargs, offset);
 }
 
-/** Reported when a nested payload loaded by an allowed loader turns out not to be clean. */
+/**
+ * Reported when a nested payload loaded by an allowed loader turns out not to be clean. `label` names the
+ * nested findings' member; the payload's offset is this finding's.
+ */
 export function reportUncleanNested(m: Machine, loader: Ref, label: string, offset: number): void {
   m.findings.other(
     PICKLE_DANGEROUS_CALLABLE.id,
-    `Loading this pickle calls ${loader.name} on a nested pickle that is not clean (see the findings of ${label}).`,
+    `Loading this pickle calls ${loader.name} at offset ${offset} on a nested pickle that is not clean (see the ` +
+      `findings of ${label}).`,
     `${loader.name}(<nested ${label}>)`,
     offset,
   );

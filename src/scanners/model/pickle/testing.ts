@@ -3,38 +3,24 @@
  * a ScanContext that collects findings, and a tiny pickle assembler so tests build exact opcode sequences
  * without Python.
  */
-import { LimitError } from '../../../core/errors.js';
+import { CollectingContext } from '../../../core/context.js';
 import type { RawFinding } from '../../../core/finding.js';
 import { DEFAULT_LIMITS, type Limits } from '../../../core/limits.js';
-import type { PicklePolicyOptions, ScanContext } from '../../../core/scanner.js';
+import type { PicklePolicyOptions } from '../../../core/scanner.js';
 import { BufferedReader } from '../../../targets/reader.js';
 import { MemorySource } from '../../../targets/memory.js';
 import { scanPickleStream, type PickleScanOptions } from './index.js';
 import { OP } from './opcodes.js';
 
-export interface Collected {
-  readonly context: ScanContext;
-  readonly findings: RawFinding[];
-}
-
+/** The engine's context for one file, with test limits and policy options (`timeoutMs: -1` is already late). */
 export function collectingContext(
   limits: Partial<Limits> = {},
   pickle: Partial<PicklePolicyOptions> = {},
-  deadline = Date.now() + 60_000,
-): Collected {
-  const findings: RawFinding[] = [];
-  const context: ScanContext = {
-    settings: {
-      limits: { ...DEFAULT_LIMITS, ...limits },
-      pickle: { allowGlobals: pickle.allowGlobals ?? [], denyGlobals: pickle.denyGlobals ?? [] },
-    },
-    deadline,
-    report: (finding) => findings.push(finding),
-    checkDeadline: () => {
-      if (Date.now() > deadline) throw new LimitError('TIME', 'scan deadline passed');
-    },
-  };
-  return { context, findings };
+): CollectingContext {
+  return new CollectingContext({
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    pickle: { allowGlobals: pickle.allowGlobals ?? [], denyGlobals: pickle.denyGlobals ?? [] },
+  });
 }
 
 export function readerOf(bytes: Uint8Array, windowBytes?: number): BufferedReader {
@@ -53,14 +39,14 @@ export async function scanBytes(
   limits: Partial<Limits> = {},
   pickle: Partial<PicklePolicyOptions> = {},
 ): Promise<StreamScan> {
-  const { context, findings } = collectingContext(limits, pickle);
+  const context = collectingContext(limits, pickle);
   let error: unknown;
   try {
     await scanPickleStream(readerOf(bytes), context, options);
   } catch (caught) {
     error = caught;
   }
-  return { findings, error };
+  return { findings: context.findings, error };
 }
 
 // ----- assembler ---------------------------------------------------------------------------------------------

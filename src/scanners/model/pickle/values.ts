@@ -186,8 +186,8 @@ export function makeTuple(items: readonly Value[], from: number, to: number): Tu
   return kept;
 }
 
-/** Rough retained size of a value, for the memo's byte budget. */
-export function estimateBytes(value: Value): number {
+/** Size of a value itself, without what it refers to. */
+function ownBytes(value: Value): number {
   if (typeof value === 'string') return 40 + value.length;
   if (value === null || typeof value !== 'object') return 16;
   if (Array.isArray(value)) return 32 + 8 * value.length;
@@ -195,4 +195,29 @@ export function estimateBytes(value: Value): number {
   if (value instanceof PyList) return 64 + 8 * value.items.length;
   if (value instanceof PyDict) return 80 + 16 * value.keys.length;
   return 96;
+}
+
+/** Own sizes of the first {@link ITEM_CAP} items (a scalar list's further items count in its own size). */
+function sumOwnBytes(items: readonly Value[]): number {
+  let total = 0;
+  const count = Math.min(items.length, ITEM_CAP + 1);
+  for (let i = 0; i < count; i++) total += ownBytes(items[i] as Value);
+  return total;
+}
+
+/**
+ * Rough retained size of a value, for the memo's byte budget: the value and the values it holds directly (a
+ * tuple's items, a call's arguments and state, a container's first items). Deeper values are not walked, so the
+ * cost stays bounded per memo write; shared values are counted at each use, which only overestimates.
+ */
+export function estimateBytes(value: Value): number {
+  if (value === null || typeof value !== 'object') return ownBytes(value);
+  if (Array.isArray(value)) return ownBytes(value) + sumOwnBytes(value as Tuple);
+  if (value instanceof PyList || value instanceof PySet) return ownBytes(value) + sumOwnBytes(value.items);
+  if (value instanceof PyDict) return ownBytes(value) + sumOwnBytes(value.keys) + sumOwnBytes(value.values);
+  if (value instanceof Call) {
+    const state = value.state === undefined ? 0 : ownBytes(value.state);
+    return ownBytes(value) + sumOwnBytes(value.args) + state;
+  }
+  return ownBytes(value);
 }

@@ -7,7 +7,8 @@ import type { ScanSettings } from './scanner.js';
 import { reportUnreadable } from './unreadable.js';
 
 /** Messages between the pool and its workers. */
-export type WorkerRequest = { readonly id: number; readonly task: FileTask };
+/** Files to scan, in order; several per message because each message costs more than scanning a small file. */
+export type WorkerRequest = { readonly tasks: readonly { readonly id: number; readonly task: FileTask }[] };
 export type WorkerResponse =
   | { readonly id: number; readonly outcome: FileOutcome | null }
   | { readonly id: number; readonly error: string };
@@ -110,11 +111,11 @@ export class WorkerPool {
   }
 
   private feed(slot: Slot): void {
-    while (slot.inFlight.length < IN_FLIGHT_PER_WORKER) {
-      const next = this.queue.shift();
-      if (next === undefined) break;
-      slot.inFlight.push(next);
-      const request: WorkerRequest = next;
+    const free = IN_FLIGHT_PER_WORKER - slot.inFlight.length;
+    if (free > 0 && this.queue.length > 0) {
+      const tasks = this.queue.splice(0, free);
+      slot.inFlight.push(...tasks);
+      const request: WorkerRequest = { tasks };
       slot.worker.postMessage(request);
     }
     if (slot.timer === undefined && slot.inFlight.length > 0) this.startTimer(slot);

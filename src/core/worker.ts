@@ -16,13 +16,15 @@ if (port === null) throw new Error('worker.ts must run as a worker thread');
 let previous: Promise<void> = Promise.resolve();
 port.on('message', (request: WorkerRequest) => {
   previous = previous.then(async () => {
-    let response: WorkerResponse;
-    try {
-      const outcome = await scanFile(request.task, SCANNERS, settings);
-      response = { id: request.id, outcome: outcome ?? null };
-    } catch (error) {
-      response = { id: request.id, error: messageOf(error) };
+    for (const { id, task } of request.tasks) {
+      let response: WorkerResponse;
+      try {
+        const outcome = await scanFile(task, SCANNERS, settings);
+        response = { id, outcome: outcome ?? null };
+      } catch (error) {
+        response = { id, error: messageOf(error) };
+      }
+      port.postMessage(response);
     }
-    port.postMessage(response);
   });
 });

@@ -3,12 +3,14 @@
 // file gets an empty outcome.
 import { parentPort } from 'node:worker_threads';
 
-parentPort.on('message', ({ id, task }) => {
-  if (task.displayPath.includes('stall')) {
-    for (;;) {
-      // Busy forever: only terminating the thread ends this.
+parentPort.on('message', ({ tasks }) => {
+  for (const { id, task } of tasks) {
+    if (task.displayPath.includes('stall')) {
+      for (;;) {
+        // Busy forever: only terminating the thread ends this.
+      }
     }
+    if (task.displayPath.includes('crash')) throw new Error('native decoder blew up');
+    parentPort.postMessage({ id, outcome: { ...task, format: 'pickle', size: 1, findings: [] } });
   }
-  if (task.displayPath.includes('crash')) throw new Error('native decoder blew up');
-  parentPort.postMessage({ id, outcome: { ...task, format: 'pickle', size: 1, findings: [] } });
 });

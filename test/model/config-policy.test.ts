@@ -11,7 +11,7 @@ const FIXTURES = resolve(import.meta.dirname, '../fixtures/model');
 async function scanWithConfig(
   fixture: string,
   config: string,
-): Promise<{ verdict?: string; rules: string[] }> {
+): Promise<{ verdict: string | undefined; rules: string[] }> {
   const directory = await mkdtemp(join(tmpdir(), 'mlsec-policy-'));
   await writeFile(join(directory, '.mlsec.toml'), config);
   const target = join(directory, 'model.pkl');

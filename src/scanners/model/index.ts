@@ -7,7 +7,7 @@ import {
   importsGlobalEarly,
   pickleFlavour,
 } from './classify.js';
-import { contentFromAccess } from './content.js';
+import { contentFromAccess, contentFromBytes } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
 import { MODEL_RULES } from './rules.js';
 import { isTorchDataPickle } from './zip-scan.js';
@@ -47,9 +47,15 @@ function detect(probe: Probe): string | undefined {
 }
 
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
+  const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
+  // A file that fits in the probe is already in memory: opening it again would double the I/O of small files.
+  if (probe.head.length === probe.size) {
+    return {
+      format: await scanContent(createScope(context), contentFromBytes(probe.head, undefined, name, 0)),
+    };
+  }
   const access = await FileAccess.open(absolutePath, probe.path);
   try {
-    const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
     const format = await scanContent(
       createScope(context),
       contentFromAccess(access, undefined, name, 0, TOP_WINDOW_BYTES),

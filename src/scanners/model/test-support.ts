@@ -25,7 +25,7 @@ function testSettings(limits: Partial<Limits>): ScanSettings {
   return { limits: { ...DEFAULT_LIMITS, ...limits }, pickle: { allowGlobals: [], denyGlobals: [] } };
 }
 
-export function testContext(limits: Partial<Limits> = {}): CollectingContext {
+function testContext(limits: Partial<Limits> = {}): CollectingContext {
   return new CollectingContext(testSettings(limits));
 }
 

@@ -36,6 +36,21 @@ async function valueOf(bytes: Uint8Array) {
 
 const rules = (findings: readonly { ruleId: string }[]): string[] => findings.map((f) => f.ruleId).sort();
 
+/** STACK_GLOBAL whose `os` and `system` operands come back from the memo (the 2023 memo bypass). */
+function memoStackGlobalOsSystem(): Uint8Array {
+  return pickle4(
+    P.str('os'),
+    P.binput(0),
+    P.pop,
+    P.str('system'),
+    P.binput(1),
+    P.pop,
+    P.binget(0),
+    P.binget(1),
+    OP.STACK_GLOBAL,
+  );
+}
+
 describe('plain-data opcodes', () => {
   it('decodes every scalar encoding of protocols 0-5 to the value pickle.loads gives', async () => {
     const bytes = asm(
@@ -277,19 +292,7 @@ describe('globals and calls', () => {
   });
 
   it('resolves STACK_GLOBAL operands fetched through the memo and flags non-constant ones', async () => {
-    const memo = await scanBytes(
-      pickle4(
-        P.str('os'),
-        P.binput(0),
-        P.pop,
-        P.str('system'),
-        P.binput(1),
-        P.pop,
-        P.binget(0),
-        P.binget(1),
-        OP.STACK_GLOBAL,
-      ),
-    );
+    const memo = await scanBytes(memoStackGlobalOsSystem());
     expect(memo.findings.map((f) => f.evidence)).toEqual(['os.system']);
     const computed = await scanBytes(
       pickle4(P.stackGlobal('mymod', 'f'), OP.EMPTY_TUPLE, P.reduce, P.str('x'), OP.STACK_GLOBAL),
@@ -579,17 +582,7 @@ describe('limits and resource use', () => {
       scanInline: () => Promise.resolve(),
       restricted: () => host,
     };
-    const bytes = pickle4(
-      P.str('os'),
-      P.binput(0),
-      P.pop,
-      P.str('system'),
-      P.binput(1),
-      P.pop,
-      P.binget(0),
-      P.binget(1),
-      OP.STACK_GLOBAL,
-    );
+    const bytes = memoStackGlobalOsSystem();
     await new Decoder(readerOf(bytes), machine, host, {
       mode: 'linear',
       origin: 0,

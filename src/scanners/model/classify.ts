@@ -188,12 +188,13 @@ export function hasModelExtension(name: string): boolean {
 }
 
 /**
- * `.bin` and `.pth` also name files that are not pickle-based models: raw tensor shards (ONNX external data,
- * GGML), and site-packages path configuration files (`.pth`, whose `import` lines are code for a later
- * environment scan to judge, not a model). For these two, only recognised content is claimed; unrecognised
- * content is not reported as an unscannable model.
+ * Some model extensions also name files that are not pickle-based models: `.bin` raw tensor shards (ONNX
+ * external data, GGML), `.pth` site-packages path configuration files (whose `import` lines are code for a later
+ * environment scan to judge, not a model), and `.sav` IDL and SPSS data files (scikit-learn tutorials also save
+ * pickles as `.sav`). For these, only recognised content is claimed; unrecognised content is not reported as an
+ * unscannable model.
  */
-const AMBIGUOUS_EXTENSIONS = ['.bin', '.pth'];
+const AMBIGUOUS_EXTENSIONS = ['.bin', '.pth', '.sav'];
 
 /** A file with this name whose content is unrecognised is reported (SCAN-003) rather than ignored. */
 export function expectsModelContent(name: string): boolean {

@@ -151,6 +151,8 @@ def numpy_globals():
         found |= record_pickle(obj)
     # Scalar types are pickled by reference wherever an estimator keeps a `dtype=np.float64` parameter.
     found |= {("numpy", t.__name__) for t in set(np.sctypeDict.values()) if getattr(np, t.__name__, None) is t}
+    # Spellings older NumPy releases wrote for the same classes (seen in joblib's own test data, NumPy < 1.16).
+    found |= {("numpy.matrixlib.defmatrix", "matrix"), ("numpy.core.records", "recarray"), ("numpy.core.records", "record")}
     return found
 
 

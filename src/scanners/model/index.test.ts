@@ -33,6 +33,8 @@ describe('modelScanner.detect', () => {
       'pickle',
     );
     expect(modelScanner.detect(probe('legacy.pth', text("(S'x'\n.")))).toBe('pickle');
+    // An IDL save file (scipy.io.readsav's format) named .sav is not a pickle-based model.
+    expect(modelScanner.detect(probe('spectrum.sav', text('SR\x00\x04\x00\x00\x00\x0a')))).toBeUndefined();
   });
 
   it('leaves other files alone, including text that could start a protocol 0 pickle', () => {

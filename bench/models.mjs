@@ -8,7 +8,7 @@
 // /usr/bin/time -v (wall clock and peak RSS). picklescan runs when PICKLESCAN_SRC points at its `src` folder
 // (a checkout of mmaitre314/picklescan; default /tmp/anchors/picklescan/src). Needs `npm run build` first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -24,11 +24,35 @@ const LARGE_FILES = [
   ['big_joblib.joblib', '512 MB uncompressed joblib', '≤ 0.5 s'],
   ['big_legacy.pt', '512 MB legacy torch (non-zip)', '—'],
 ];
+const SAFETENSORS_FILE = 'big_sparse.safetensors';
 const SMALL_DIR = 'small_pickles';
 const SMALL_COUNT = 10_000;
 
+/**
+ * A 2 GiB safetensors file: four 512 MiB F32 tensors behind a real header, the data a sparse hole made by
+ * truncate, so it costs no time or disk. mlsec reads only the header, so its time must not depend on the data.
+ */
+function makeSparseSafetensors(path) {
+  const tensorBytes = 16384 * 8192 * 4;
+  const header = {};
+  for (let index = 0; index < 4; index++) {
+    header[`layers.${index}.weight`] = {
+      dtype: 'F32',
+      shape: [16384, 8192],
+      data_offsets: [index * tensorBytes, (index + 1) * tensorBytes],
+    };
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const padded = Buffer.concat([json, Buffer.alloc(-json.length & 7, 0x20)]);
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(padded.length));
+  writeFileSync(path, Buffer.concat([length, padded]));
+  truncateSync(path, 8 + padded.length + 4 * tensorBytes);
+}
+
 function prepare() {
   mkdirSync(benchDir, { recursive: true });
+  if (!existsSync(join(benchDir, SAFETENSORS_FILE))) makeSparseSafetensors(join(benchDir, SAFETENSORS_FILE));
   const missing = LARGE_FILES.some(([name]) => !existsSync(join(benchDir, name)));
   if (missing) {
     console.error(`making large files in ${benchDir} (about two minutes)…`);
@@ -130,6 +154,11 @@ for (const [name, label, target] of LARGE_FILES) {
   console.log(
     `| ${label} | ${target} | ${floor.seconds.toFixed(2)} s | ${fmt(ours)} | ${fmt(theirs)} | ${ratio} |`,
   );
+}
+{
+  // picklescan ignores safetensors, and cat would only read the sparse hole: neither is a useful reference.
+  const ours = mlsec(join(benchDir, SAFETENSORS_FILE));
+  console.log(`| 2 GiB safetensors (sparse data) | ≤ 0.2 s scanning | — | ${fmt(ours)} | n/a | n/a |`);
 }
 const small = join(benchDir, SMALL_DIR);
 const ours = mlsec(small);

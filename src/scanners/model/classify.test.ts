@@ -77,19 +77,22 @@ describe('classifyHead', () => {
 });
 
 describe('model extensions', () => {
-  it.each(['model.pt', 'pytorch_model.bin', 'x.ckpt', 'clf.joblib', 'arr.npy', 'data.pkl.gz', 'M.PTH'])(
-    '%s is a model name',
-    (name) => {
-      expect(hasModelExtension(name)).toBe(true);
-    },
-  );
+  it.each([
+    'model.pt',
+    'pytorch_model.bin',
+    'x.ckpt',
+    'clf.joblib',
+    'arr.npy',
+    'data.pkl.gz',
+    'M.PTH',
+    'model.safetensors',
+  ])('%s is a model name', (name) => {
+    expect(hasModelExtension(name)).toBe(true);
+  });
 
-  it.each(['README.md', 'train.py', 'tokenizer.json', 'logs.gz', 'model.safetensors'])(
-    '%s is not',
-    (name) => {
-      expect(hasModelExtension(name)).toBe(false);
-    },
-  );
+  it.each(['README.md', 'train.py', 'tokenizer.json', 'logs.gz'])('%s is not', (name) => {
+    expect(hasModelExtension(name)).toBe(false);
+  });
 
   it('drops one compression extension', () => {
     expect(withoutCompressionExtension('checkpoint.pkl.xz')).toBe('checkpoint.pkl');

@@ -8,6 +8,7 @@ import { looksLikePickle } from './pickle/index.js';
 export type ContentKind =
   | 'zip'
   | 'numpy'
+  | 'safetensors'
   | 'gzip'
   | 'bz2'
   | 'xz'
@@ -105,11 +106,27 @@ export function isLegacyTorchMagic(head: Uint8Array): boolean {
   return head[2] === 0x95 && startsWith(head, MAGIC_LONG1, 11);
 }
 
+/** The Rust loader refuses safetensors headers longer than this. */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * safetensors: an 8-byte little-endian header length N, then N bytes of JSON object. The length must fit in the
+ * content (when its size is known; otherwise within the loader's 100 MB cap, which also means binary zero high
+ * bytes that text never has) and the JSON must open right after it.
+ */
+function isSafetensors(head: Uint8Array, size: number | undefined): boolean {
+  if (head.length < 9 || head[8] !== 0x7b) return false;
+  const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  const bound = size === undefined ? SAFETENSORS_MAX_HEADER_BYTES : size - 8;
+  return length >= 2n && length <= BigInt(bound);
+}
+
 /**
  * The kinds the head can be read as, most specific first. Usually one; two for a tar header whose bytes also
- * start a pickle (torch tries tarfile before pickle, `pickle.load` reads the pickle).
+ * start a pickle (torch tries tarfile before pickle, `pickle.load` reads the pickle). `size` is the content's
+ * total size when known (it bounds a safetensors header length).
  */
-export function classifyHead(head: Uint8Array): ContentKind[] {
+export function classifyHead(head: Uint8Array, size?: number): ContentKind[] {
   if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) return ['zip'];
   if (startsWith(head, NUMPY)) return ['numpy'];
   if (startsWith(head, GZIP)) return ['gzip'];
@@ -118,6 +135,8 @@ export function classifyHead(head: Uint8Array): ContentKind[] {
   if (startsWith(head, LZ4_FRAME)) return ['lz4'];
   if (isJoblibZf(head)) return ['joblib-zf'];
   if (isLzmaAlone(head)) return ['lzma'];
+  // Before pickle: a header length such as 0x0280 starts like a protocol-2 pickle.
+  if (isSafetensors(head, size)) return ['safetensors'];
   const pickle: ContentKind[] = looksLikePickle(head)
     ? [isLegacyTorchMagic(head) ? 'pytorch-legacy' : 'pickle']
     : [];
@@ -156,7 +175,7 @@ export function pickleFlavour(head: Uint8Array): 'joblib' | 'pickle' {
 }
 
 /**
- * Extensions under which people store pickle-based models. A file with one of these whose content is none of
+ * Extensions under which people store models (pickle-based, and safetensors). A file with one of these whose content is none of
  * the formats above is reported unrecognised rather than ignored.
  */
 const MODEL_EXTENSIONS = [
@@ -172,6 +191,7 @@ const MODEL_EXTENSIONS = [
   '.npz',
   '.dill',
   '.sav',
+  '.safetensors',
 ];
 const COMPRESSION_EXTENSIONS = ['.gz', '.bz2', '.xz', '.lzma', '.z', '.zlib', '.lz4'];
 

@@ -26,14 +26,14 @@ function zipFormat(head: Uint8Array): string {
 }
 
 /**
- * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy and compressed data whatever the name
- * (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
+ * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy, safetensors and compressed data whatever the
+ * name (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
  * only under a model extension); and files with a model extension (`.pt`, `.bin`, `.pkl`, …) whatever the
  * content, so that an unrecognised one is reported (SCAN-003) rather than silently skipped. `detect` names the
  * outermost layer; `scan` returns the full format (see `scanContent` for the naming convention).
  */
 function detect(probe: Probe): string | undefined {
-  const kinds = classifyHead(probe.head);
+  const kinds = classifyHead(probe.head, probe.size);
   const [kind = 'unknown'] = kinds;
   const modelName = hasModelExtension(probe.path);
   if (kind === 'unknown') return expectsModelContent(probe.path) ? 'unknown' : undefined;

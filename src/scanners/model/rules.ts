@@ -131,6 +131,25 @@ export const NUMPY_OBJECT_ARRAY = defineRule({
   owasp: ['ML06:2023'],
 });
 
+export const SAFETENSORS_MALFORMED = defineRule({
+  id: 'MODEL-SAFETENSORS-001',
+  domain: 'model',
+  title: 'safetensors header is malformed',
+  description:
+    'The safetensors header (an 8-byte length, then a JSON object naming each tensor with its dtype, shape ' +
+    'and byte range) breaks the format: a length outside the file or above the 100 MB cap, invalid UTF-8 or ' +
+    'JSON, duplicate keys, an unknown dtype, a shape that does not match its byte range, byte ranges that ' +
+    'overlap, leave gaps or do not cover the data exactly, or non-string metadata. The safetensors loader ' +
+    'refuses such files, other readers may read them differently, and bytes outside the declared tensors can ' +
+    'carry a payload for another tool.',
+  fix: 'Do not use the file. Re-export the tensors with the safetensors library (`save_file`) from a trusted source.',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'unscannable',
+  cwe: ['CWE-20'],
+  owasp: ['ML06:2023'],
+});
+
 export const MODEL_RULES = [
   PICKLE_DANGEROUS_CALLABLE,
   PICKLE_UNLISTED_GLOBAL,
@@ -140,4 +159,5 @@ export const MODEL_RULES = [
   ARCHIVE_INCONSISTENT,
   POLYGLOT_FILE,
   NUMPY_OBJECT_ARRAY,
+  SAFETENSORS_MALFORMED,
 ] as const;

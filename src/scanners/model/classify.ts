@@ -9,6 +9,7 @@ export type ContentKind =
   | 'zip'
   | 'numpy'
   | 'safetensors'
+  | 'gguf'
   | 'gzip'
   | 'bz2'
   | 'xz'
@@ -28,6 +29,12 @@ function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean
 const ZIP_LOCAL = [0x50, 0x4b, 0x03, 0x04];
 const ZIP_EMPTY = [0x50, 0x4b, 0x05, 0x06];
 const NUMPY = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+/** `GGUF`: llama.cpp's model format. */
+const GGUF = [0x47, 0x47, 0x55, 0x46];
+/** `GGUF` then a little-endian u32 version whose high bytes are zero (text that starts with `GGUF` has none). */
+function isGguf(head: Uint8Array): boolean {
+  return startsWith(head, GGUF) && head.length >= 8 && head[6] === 0 && head[7] === 0;
+}
 const GZIP = [0x1f, 0x8b];
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const LZ4_FRAME = [0x04, 0x22, 0x4d, 0x18];
@@ -129,6 +136,7 @@ function isSafetensors(head: Uint8Array, size: number | undefined): boolean {
 export function classifyHead(head: Uint8Array, size?: number): ContentKind[] {
   if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) return ['zip'];
   if (startsWith(head, NUMPY)) return ['numpy'];
+  if (isGguf(head)) return ['gguf'];
   if (startsWith(head, GZIP)) return ['gzip'];
   if (isBz2(head)) return ['bz2'];
   if (startsWith(head, XZ)) return ['xz'];
@@ -175,7 +183,7 @@ export function pickleFlavour(head: Uint8Array): 'joblib' | 'pickle' {
 }
 
 /**
- * Extensions under which people store models (pickle-based, and safetensors). A file with one of these whose content is none of
+ * Extensions under which people store models (pickle-based, safetensors and GGUF). A file with one of these whose content is none of
  * the formats above is reported unrecognised rather than ignored.
  */
 const MODEL_EXTENSIONS = [
@@ -192,6 +200,7 @@ const MODEL_EXTENSIONS = [
   '.dill',
   '.sav',
   '.safetensors',
+  '.gguf',
 ];
 const COMPRESSION_EXTENSIONS = ['.gz', '.bz2', '.xz', '.lzma', '.z', '.zlib', '.lz4'];
 

@@ -6,6 +6,7 @@ import { classifyHead, expectsModelContent, pickleFlavour, type ContentKind } fr
 import { scanCompressed } from './compressed.js';
 import { contentFromAccess, peekHead, randomAccessOf, type Content } from './content.js';
 import { scanNumpy } from './numpy.js';
+import { scanGguf } from './gguf.js';
 import { scanSafetensors } from './safetensors.js';
 import { scanOnePickle, scanPickleStream } from './pickle/index.js';
 import { POLYGLOT_FILE } from './rules.js';
@@ -39,6 +40,9 @@ async function scanKind(
     case 'safetensors':
       await scanSafetensors(scope, content);
       return 'safetensors';
+    case 'gguf':
+      await scanGguf(scope, content);
+      return 'gguf';
     case 'tar':
       return scanTar(scope, content);
     case 'pytorch-legacy':
@@ -101,7 +105,7 @@ async function scanViews(scope: Scope, content: Content, kinds: readonly Content
  *
  * Format names: one name per layer, outermost first, joined with `/` (`gzip/pickle`, `xz/tar`); the views of a
  * polyglot joined with `+` (`pickle+pytorch-zip`). Layer names: `pickle`, `joblib`, `pytorch-zip`,
- * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `safetensors`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
+ * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `safetensors`, `gguf`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
  * `zlib` (a bare zlib stream, as joblib writes), `joblib-zf` (joblib < 0.10), `lz4`, `unknown`.
  */
 export async function scanContent(scope: Scope, content: Content): Promise<string> {

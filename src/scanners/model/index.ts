@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { LimitError } from '../../core/errors.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
 import {
@@ -10,6 +12,7 @@ import {
 import { contentFromAccess, contentFromBytes } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
 import { MODEL_RULES } from './rules.js';
+import { MAX_TEMPLATE_FILE_BYTES, scanTemplateFile, templateFileKind } from './template-scan.js';
 import { isTorchDataPickle } from './zip-scan.js';
 
 const TOP_WINDOW_BYTES = 1024 * 1024;
@@ -26,13 +29,16 @@ function zipFormat(head: Uint8Array): string {
 }
 
 /**
- * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy, safetensors and compressed data whatever the
+ * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy, safetensors, GGUF and compressed data whatever the
  * name (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
  * only under a model extension); and files with a model extension (`.pt`, `.bin`, `.pkl`, …) whatever the
- * content, so that an unrecognised one is reported (SCAN-003) rather than silently skipped. `detect` names the
+ * content, so that an unrecognised one is reported (SCAN-003) rather than silently skipped. `tokenizer_config.json`
+ * and `.jinja`/`.j2` template files are claimed by name for their chat templates. `detect` names the
  * outermost layer; `scan` returns the full format (see `scanContent` for the naming convention).
  */
 function detect(probe: Probe): string | undefined {
+  const template = templateFileKind(probe.path);
+  if (template !== undefined) return template;
   const kinds = classifyHead(probe.head, probe.size);
   const [kind = 'unknown'] = kinds;
   const modelName = hasModelExtension(probe.path);
@@ -47,6 +53,11 @@ function detect(probe: Probe): string | undefined {
 }
 
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
+  const template = templateFileKind(probe.path);
+  if (template !== undefined) {
+    scanTemplateFile(context, template, await readTemplateFile(absolutePath, probe));
+    return { format: template };
+  }
   const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
   // A file that fits in the probe is already in memory: opening it again would double the I/O of small files.
   if (probe.head.length === probe.size) {
@@ -64,6 +75,18 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
   } finally {
     await access.close();
   }
+}
+
+/** The whole of a small text file (the probe when it holds it all); over the cap fails closed. */
+async function readTemplateFile(absolutePath: string, probe: Probe): Promise<Uint8Array> {
+  if (probe.head.length === probe.size) return probe.head;
+  if (probe.size > MAX_TEMPLATE_FILE_BYTES) {
+    throw new LimitError(
+      'MEMORY',
+      `template file has ${probe.size} bytes, more than ${MAX_TEMPLATE_FILE_BYTES}`,
+    );
+  }
+  return new Uint8Array(await readFile(absolutePath));
 }
 
 export const modelScanner: FileScanner = { rules: MODEL_RULES, detect, scan };

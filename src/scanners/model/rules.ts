@@ -150,6 +150,41 @@ export const SAFETENSORS_MALFORMED = defineRule({
   owasp: ['ML06:2023'],
 });
 
+export const TEMPLATE_SANDBOX_ESCAPE = defineRule({
+  id: 'MODEL-TEMPLATE-001',
+  domain: 'model',
+  title: 'Chat template can escape the Jinja sandbox / run code',
+  description:
+    'A Jinja chat template (GGUF `tokenizer.chat_template`, `chat_template` in `tokenizer_config.json`, a ' +
+    '`.jinja` file) reaches Python internals such as `__class__`, `__subclasses__`, `__globals__`, ' +
+    '`__builtins__` or `__import__`, or names `os`, `popen`, `subprocess`, `eval` or `exec`. Loaders that ' +
+    'render chat templates with an unsandboxed Jinja2 environment run such a template as code when the model ' +
+    'is used (CVE-2024-34359 in llama-cpp-python; the same class in vLLM and SGLang).',
+  fix: 'Do not load the model. Replace the chat template with a known-good one from the model family, and render templates only in `jinja2.sandbox.ImmutableSandboxedEnvironment`.',
+  severity: 'critical',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-1336', 'CWE-94'],
+  owasp: ['ML06:2023'],
+});
+
+export const TEMPLATE_SUSPICIOUS = defineRule({
+  id: 'MODEL-TEMPLATE-002',
+  domain: 'model',
+  title: 'Chat template uses obfuscated or unusual constructs',
+  description:
+    'A Jinja chat template uses constructs that legitimate chat templates do not need and that sandbox-escape ' +
+    'payloads use to hide: `|attr` with a computed name, strings containing `__` or concatenated with `~`, ' +
+    'characters built with `chr()`, or attribute access on Jinja and Flask globals (`lipsum`, `cycler`, ' +
+    '`joiner`, `namespace`, `self`, `request`, `config`).',
+  fix: 'Review the template by hand. Replace it with the chat template published for the model family unless every construct is understood.',
+  severity: 'high',
+  confidence: 'medium',
+  verdict: 'suspicious',
+  cwe: ['CWE-1336'],
+  owasp: ['ML06:2023'],
+});
+
 export const MODEL_RULES = [
   PICKLE_DANGEROUS_CALLABLE,
   PICKLE_UNLISTED_GLOBAL,
@@ -160,4 +195,6 @@ export const MODEL_RULES = [
   POLYGLOT_FILE,
   NUMPY_OBJECT_ARRAY,
   SAFETENSORS_MALFORMED,
+  TEMPLATE_SANDBOX_ESCAPE,
+  TEMPLATE_SUSPICIOUS,
 ] as const;

@@ -183,7 +183,7 @@ export function pickleFlavour(head: Uint8Array): 'joblib' | 'pickle' {
 }
 
 /**
- * Extensions under which people store models (pickle-based, safetensors and GGUF). A file with one of these whose content is none of
+ * Extensions under which people store models (pickle-based, safetensors, GGUF and ONNX). A file with one of these whose content is none of
  * the formats above is reported unrecognised rather than ignored.
  */
 const MODEL_EXTENSIONS = [
@@ -201,6 +201,7 @@ const MODEL_EXTENSIONS = [
   '.sav',
   '.safetensors',
   '.gguf',
+  '.onnx',
 ];
 const COMPRESSION_EXTENSIONS = ['.gz', '.bz2', '.xz', '.lzma', '.z', '.zlib', '.lz4'];
 
@@ -209,6 +210,14 @@ export function withoutCompressionExtension(name: string): string {
   const lower = name.toLowerCase();
   const suffix = COMPRESSION_EXTENSIONS.find((extension) => lower.endsWith(extension));
   return suffix === undefined ? name : name.slice(0, -suffix.length);
+}
+
+/**
+ * ONNX models are protobuf without a magic, so they are recognised by name only (`model.onnx`); the content is
+ * then checked to decode as a ModelProto.
+ */
+export function isOnnxName(name: string): boolean {
+  return name.toLowerCase().endsWith('.onnx');
 }
 
 export function hasModelExtension(name: string): boolean {

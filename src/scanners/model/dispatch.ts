@@ -2,11 +2,18 @@ import { LimitError } from '../../core/errors.js';
 import { SCAN_UNRECOGNISED } from '../../core/scan-rules.js';
 import { PROBE_BYTES, type ScanContext } from '../../core/scanner.js';
 import { reportUnreadable } from '../../core/unreadable.js';
-import { classifyHead, expectsModelContent, pickleFlavour, type ContentKind } from './classify.js';
+import {
+  classifyHead,
+  expectsModelContent,
+  isOnnxName,
+  pickleFlavour,
+  type ContentKind,
+} from './classify.js';
 import { scanCompressed } from './compressed.js';
 import { contentFromAccess, peekHead, randomAccessOf, type Content } from './content.js';
 import { scanNumpy } from './numpy.js';
 import { scanGguf } from './gguf.js';
+import { scanOnnx } from './onnx/onnx.js';
 import { scanSafetensors } from './safetensors.js';
 import { scanOnePickle, scanPickleStream } from './pickle/index.js';
 import { POLYGLOT_FILE } from './rules.js';
@@ -60,6 +67,10 @@ async function scanKind(
     case 'lz4':
       return scanCompressed(scope, content, kind);
     case 'unknown':
+      if (isOnnxName(content.name)) {
+        await scanOnnx(scope, content);
+        return 'onnx';
+      }
       if (expectsModelContent(content.name)) reportUnrecognised(scope.context, content);
       return 'unknown';
   }
@@ -105,7 +116,7 @@ async function scanViews(scope: Scope, content: Content, kinds: readonly Content
  *
  * Format names: one name per layer, outermost first, joined with `/` (`gzip/pickle`, `xz/tar`); the views of a
  * polyglot joined with `+` (`pickle+pytorch-zip`). Layer names: `pickle`, `joblib`, `pytorch-zip`,
- * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `safetensors`, `gguf`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
+ * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `safetensors`, `gguf`, `onnx`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
  * `zlib` (a bare zlib stream, as joblib writes), `joblib-zf` (joblib < 0.10), `lz4`, `unknown`.
  */
 export async function scanContent(scope: Scope, content: Content): Promise<string> {
@@ -132,7 +143,11 @@ export async function scanContent(scope: Scope, content: Content): Promise<strin
   }
 }
 
-export function createScope(context: ScanContext): Scope {
-  const scope: Scope = { context, scan: (content) => scanContent(scope, content) };
+export function createScope(context: ScanContext, folder?: string): Scope {
+  const scope: Scope = {
+    context,
+    scan: (content) => scanContent(scope, content),
+    ...(folder !== undefined && { folder }),
+  };
   return scope;
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LimitError } from '../../core/errors.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
@@ -7,6 +8,7 @@ import {
   expectsModelContent,
   hasModelExtension,
   importsGlobalEarly,
+  isOnnxName,
   pickleFlavour,
 } from './classify.js';
 import { contentFromAccess, contentFromBytes } from './content.js';
@@ -30,7 +32,7 @@ function zipFormat(head: Uint8Array): string {
 
 /**
  * Claims a file by content: pickles of protocol 2+, zip, tar, NumPy, safetensors, GGUF and compressed data whatever the
- * name (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
+ * name, ONNX models by their `.onnx` name (protocol 0/1 pickles only under a model extension or when they import a global early, bare zlib streams
  * only under a model extension); and files with a model extension (`.pt`, `.bin`, `.pkl`, …) whatever the
  * content, so that an unrecognised one is reported (SCAN-003) rather than silently skipped. `tokenizer_config.json`
  * and `.jinja`/`.j2` template files are claimed by name for their chat templates. `detect` names the
@@ -42,6 +44,7 @@ function detect(probe: Probe): string | undefined {
   const kinds = classifyHead(probe.head, probe.size);
   const [kind = 'unknown'] = kinds;
   const modelName = hasModelExtension(probe.path);
+  if (kind === 'unknown' && isOnnxName(probe.path)) return 'onnx';
   if (kind === 'unknown') return expectsModelContent(probe.path) ? 'unknown' : undefined;
   // Two-byte zlib headers and protocol 0/1 pickles (an ordinary first character) also start text files.
   const weak =
@@ -62,13 +65,16 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
   // A file that fits in the probe is already in memory: opening it again would double the I/O of small files.
   if (probe.head.length === probe.size) {
     return {
-      format: await scanContent(createScope(context), contentFromBytes(probe.head, undefined, name, 0)),
+      format: await scanContent(
+        createScope(context, dirname(absolutePath)),
+        contentFromBytes(probe.head, undefined, name, 0),
+      ),
     };
   }
   const access = await FileAccess.open(absolutePath, probe.path);
   try {
     const format = await scanContent(
-      createScope(context),
+      createScope(context, dirname(absolutePath)),
       contentFromAccess(access, undefined, name, 0, TOP_WINDOW_BYTES),
     );
     return { format };

@@ -150,6 +150,41 @@ export const SAFETENSORS_MALFORMED = defineRule({
   owasp: ['ML06:2023'],
 });
 
+export const ONNX_EXTERNAL_DATA_OUTSIDE = defineRule({
+  id: 'MODEL-ONNX-001',
+  domain: 'model',
+  title: 'ONNX external data points outside the model folder',
+  description:
+    'A tensor of the ONNX model stores its data in an external file whose `location` is an absolute path or ' +
+    'contains a `..` component, so it resolves outside the folder that holds the model. Loading the model ' +
+    'reads that file into a tensor (for example `/etc/passwd` or an SSH key, which inference outputs or a ' +
+    're-saved model can then disclose), and saving it writes there (CVE-2022-25882, CVE-2024-27318). Producers ' +
+    'write plain relative names such as `weights.bin`.',
+  fix: 'Do not load the model. Re-export it from a trusted source with external data stored beside the model (`onnx.save_model(..., save_as_external_data=True, location="weights.bin")`), and keep onnx up to date.',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-22'],
+  owasp: ['ML06:2023'],
+});
+
+export const ONNX_CUSTOM_DOMAIN = defineRule({
+  id: 'MODEL-ONNX-002',
+  domain: 'model',
+  title: 'ONNX model uses custom operator domains',
+  description:
+    'A node or opset import of the ONNX model names an operator domain outside the ONNX standard (the default ' +
+    'domain, `ai.onnx` and `ai.onnx.ml`). Such operators are implemented by a custom-op library that the runtime ' +
+    'must load as native code (`SessionOptions.register_custom_ops_library`), so running the model runs code ' +
+    'the model file itself does not contain and cannot vouch for.',
+  fix: 'Check that the domain belongs to a runtime or library you trust (for example `com.microsoft` for ONNX Runtime contrib ops) and load only custom-op libraries from trusted sources; otherwise re-export the model with standard operators.',
+  severity: 'medium',
+  confidence: 'medium',
+  verdict: 'suspicious',
+  cwe: ['CWE-829'],
+  owasp: ['ML06:2023'],
+});
+
 export const TEMPLATE_SANDBOX_ESCAPE = defineRule({
   id: 'MODEL-TEMPLATE-001',
   domain: 'model',
@@ -195,6 +230,8 @@ export const MODEL_RULES = [
   POLYGLOT_FILE,
   NUMPY_OBJECT_ARRAY,
   SAFETENSORS_MALFORMED,
+  ONNX_EXTERNAL_DATA_OUTSIDE,
+  ONNX_CUSTOM_DOMAIN,
   TEMPLATE_SANDBOX_ESCAPE,
   TEMPLATE_SUSPICIOUS,
 ] as const;

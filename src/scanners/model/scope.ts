@@ -9,6 +9,8 @@ export interface Scope {
   /** Classifies and scans nested content and returns its format. Reports its own problems; never throws, except
    * the file-wide time limit, which must stop the whole file. */
   readonly scan: (content: Content) => Promise<string>;
+  /** The folder on disk holding the scanned file, when it is a file on disk (ONNX external data lives there). */
+  readonly folder?: string;
 }
 
 /** Errors that end the whole file rather than one member: the time limit. */

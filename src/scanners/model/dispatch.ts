@@ -116,7 +116,7 @@ async function scanViews(scope: Scope, content: Content, kinds: readonly Content
  *
  * Format names: one name per layer, outermost first, joined with `/` (`gzip/pickle`, `xz/tar`); the views of a
  * polyglot joined with `+` (`pickle+pytorch-zip`). Layer names: `pickle`, `joblib`, `pytorch-zip`,
- * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `safetensors`, `gguf`, `onnx`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
+ * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `keras`, `safetensors`, `gguf`, `onnx`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
  * `zlib` (a bare zlib stream, as joblib writes), `joblib-zf` (joblib < 0.10), `lz4`, `unknown`.
  */
 export async function scanContent(scope: Scope, content: Content): Promise<string> {

@@ -220,6 +220,57 @@ export const TEMPLATE_SUSPICIOUS = defineRule({
   owasp: ['ML06:2023'],
 });
 
+export const KERAS_LAMBDA_BYTECODE = defineRule({
+  id: 'MODEL-KERAS-001',
+  domain: 'model',
+  title: 'Keras model contains a Lambda layer with Python bytecode',
+  description:
+    'The `config.json` of a Keras v3 `.keras` archive serialises a Lambda function by value ' +
+    '(`{"class_name": "__lambda__", "config": {"code": <base64 marshal>}}`). Keras rebuilds it with ' +
+    '`marshal.loads` and runs it when the model is loaded with `safe_mode=False` or called; bypasses of ' +
+    'safe_mode (CVE-2024-3660, CVE-2025-9905) run it on a plain `load_model`. The bytecode is arbitrary code.',
+  fix: 'Do not load the model. Rebuild the Lambda as a registered custom layer whose code you review, or obtain the model from a trusted source; keep Keras up to date and never pass `safe_mode=False`.',
+  severity: 'critical',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-94', 'CWE-502'],
+  owasp: ['ML06:2023'],
+});
+
+export const KERAS_UNSAFE_REFERENCE = defineRule({
+  id: 'MODEL-KERAS-002',
+  domain: 'model',
+  title: 'Keras config references a module or function that runs code on load',
+  description:
+    'An object in the `config.json` of a Keras v3 archive names a `module` that runs commands, evaluates code ' +
+    'or loads native code (`os`, `subprocess`, `builtins.eval`, `importlib`, …), which Keras imports while ' +
+    'deserialising (the safe_mode bypass family of CVE-2025-1550), or a Keras gadget: `keras.utils.get_file` ' +
+    'downloads and writes files on load (CVE-2025-8747), `keras.config.enable_unsafe_deserialization` turns ' +
+    'safe_mode off for the rest of the load (CVE-2025-9906).',
+  fix: 'Do not load the model. Obtain it from a trusted source and keep Keras up to date.',
+  severity: 'high',
+  confidence: 'high',
+  verdict: 'malicious',
+  cwe: ['CWE-829', 'CWE-94'],
+  owasp: ['ML06:2023'],
+});
+
+export const KERAS_CUSTOM_OBJECT = defineRule({
+  id: 'MODEL-KERAS-003',
+  domain: 'model',
+  title: 'Keras config uses a class or function from outside Keras',
+  description:
+    'An object in the `config.json` of a Keras v3 archive names a `module` outside Keras (`keras`, ' +
+    '`keras.src.*`, `tf_keras`, `tensorflow.keras`): a custom layer, loss, metric or function. Loading the ' +
+    'model imports that module and runs its code, which the archive does not contain and cannot vouch for.',
+  fix: 'Check that the module belongs to code you trust and have installed on purpose; otherwise do not load the model.',
+  severity: 'medium',
+  confidence: 'medium',
+  verdict: 'suspicious',
+  cwe: ['CWE-829'],
+  owasp: ['ML06:2023'],
+});
+
 export const MODEL_RULES = [
   PICKLE_DANGEROUS_CALLABLE,
   PICKLE_UNLISTED_GLOBAL,
@@ -234,4 +285,7 @@ export const MODEL_RULES = [
   ONNX_CUSTOM_DOMAIN,
   TEMPLATE_SANDBOX_ESCAPE,
   TEMPLATE_SUSPICIOUS,
+  KERAS_LAMBDA_BYTECODE,
+  KERAS_UNSAFE_REFERENCE,
+  KERAS_CUSTOM_OBJECT,
 ] as const;

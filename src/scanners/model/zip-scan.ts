@@ -19,8 +19,9 @@ import {
 import { joinMember, type Content } from './content.js';
 import { ArchiveReporter } from './archive-report.js';
 import { isFileWide, type Scope } from './scope.js';
+import { scanKerasConfig } from './keras.js';
 
-export type ZipFlavour = 'pytorch-zip' | 'torchscript' | 'npz' | 'zip';
+export type ZipFlavour = 'pytorch-zip' | 'torchscript' | 'npz' | 'keras' | 'zip';
 
 /** `<root>/data.pkl`, the pickle `torch.save` writes into its zip archive. */
 export function isTorchDataPickle(name: string): boolean {
@@ -30,9 +31,14 @@ export function isTorchDataPickle(name: string): boolean {
 /**
  * What the member names say the archive is. torch.load treats a zip with `constants.pkl` under its root folder
  * as TorchScript (`_is_torchscript_zip`), one with `data.pkl` as a `torch.save` archive; numpy writes `.npz`
- * as a zip of `.npy` members.
+ * as a zip of `.npy` members. Keras 3 writes `.keras` archives with `config.json` and `metadata.json` at the
+ * root (and `model.weights.h5`); a root `config.json` under a `.keras` name is Keras too.
  */
-function zipFlavour(entries: readonly ZipEntry[]): ZipFlavour {
+function zipFlavour(entries: readonly ZipEntry[], name: string): ZipFlavour {
+  const names = new Set(entries.map((entry) => entry.name));
+  if (names.has('config.json') && (names.has('metadata.json') || name.toLowerCase().endsWith('.keras'))) {
+    return 'keras';
+  }
   if (entries.some((entry) => /^[^/]+\/constants\.pkl$/.test(entry.name))) return 'torchscript';
   if (entries.some((entry) => isTorchDataPickle(entry.name))) return 'pytorch-zip';
   if (entries.length > 0 && entries.every((entry) => entry.name.endsWith('.npy'))) return 'npz';
@@ -91,7 +97,7 @@ export async function scanZipMembers(
   access: RandomAccess,
   directory: ZipDirectory,
 ): Promise<ZipFlavour> {
-  const flavour = zipFlavour(directory.entries);
+  const flavour = zipFlavour(directory.entries, parent.name);
   const reporter = new ArchiveReporter(scope, parent.member);
   try {
     reportDirectoryProblems(scope, reporter, parent, directory);
@@ -158,16 +164,7 @@ async function scanEntries(
           `Compression method ${entry.method}: ${readers}`,
         );
       }
-      await scanMember(
-        scope,
-        reporter,
-        access,
-        entry,
-        local,
-        label,
-        parent.depth + 1,
-        flavour === 'torchscript',
-      );
+      await scanMember(scope, reporter, access, entry, local, label, parent.depth + 1, flavour);
     } catch (error) {
       if (isFileWide(error)) throw error;
       reportUnreadable(scope.context, error, label);
@@ -183,7 +180,7 @@ async function scanMember(
   local: LocalHeader,
   label: string,
   depth: number,
-  torchScript: boolean,
+  flavour: ZipFlavour,
 ): Promise<void> {
   const source = new Crc32Source(
     await openZipEntry(access, entry, local, scope.context.settings.limits, label),
@@ -196,10 +193,12 @@ async function scanMember(
     reader: new BufferedReader(source, 64 * 1024),
     access: range === undefined ? undefined : new RangeAccess(access, range.offset, range.length, label),
     size: entry.uncompressedSize,
-    torchScript,
+    torchScript: flavour === 'torchscript',
   };
   try {
-    await scope.scan(content);
+    // The weights member (`model.weights.h5`) holds only tensors and is not parsed (docs/rules/MODEL-KERAS-001.md).
+    if (flavour === 'keras' && entry.name === 'config.json') await scanKerasConfig(scope, content);
+    else await scope.scan(content);
   } finally {
     await source.close();
   }

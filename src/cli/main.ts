@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MlsecError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { EXIT_ERROR, EXIT_OK } from './exit-codes.js';
+import { inspectCommand } from './inspect.js';
 import { rulesCommand } from './rules.js';
 import { scanCommand } from './scan.js';
 
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = code;
     }),
   );
+  program.addCommand(inspectCommand());
   program.addCommand(rulesCommand());
   // Commands built on their own do not inherit these settings from the program.
   for (const command of program.commands) {

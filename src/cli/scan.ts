@@ -6,7 +6,7 @@ import { defaultWorkerCount, runScan } from '../core/engine.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/report-model.js';
 import { SEVERITIES, severityRank } from '../core/severity.js';
-import { REPORTER_NAMES, REPORTERS, type ReporterName } from '../report/index.js';
+import { HASHING_REPORTERS, REPORTER_NAMES, REPORTERS, type ReporterName } from '../report/index.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit-codes.js';
 import { ProgressLine } from './progress.js';
 
@@ -49,7 +49,10 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
 }
 
 async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number> {
-  const config = await loadConfig(paths[0] ?? '.', flags.config);
+  const loaded = await loadConfig(paths[0] ?? '.', flags.config);
+  const config = HASHING_REPORTERS.has(flags.format)
+    ? { ...loaded, settings: { ...loaded.settings, hashes: true } }
+    : loaded;
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   const workers = flags.workers === undefined ? defaultWorkerCount() : parseWorkers(flags.workers);
   const progress = new ProgressLine(flags.progress);
@@ -99,7 +102,7 @@ function parseWorkers(text: string): number {
 }
 
 /** FORCE_COLOR (other than `0`) turns colour on, a non-empty NO_COLOR turns it off (https://no-color.org). */
-function wantsColor(toTerminal: boolean): boolean {
+export function wantsColor(toTerminal: boolean): boolean {
   const force = process.env.FORCE_COLOR;
   if (force !== undefined && force !== '0') return true;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;

@@ -45,6 +45,8 @@ export function assembleReport(
       verdict,
       size: outcome.size,
       findings: ids,
+      models: outcome.models ?? [],
+      ...(outcome.sha256 !== undefined && { sha256: outcome.sha256 }),
     });
   }
 

@@ -20,7 +20,12 @@ export class MlsecError<Code extends string> extends Error {
 export type ConfigErrorCode = 'CONFIG_PARSE' | 'CONFIG_INVALID' | 'CONFIG_NOT_FOUND';
 export class ConfigError extends MlsecError<ConfigErrorCode> {}
 
-export type UsageErrorCode = 'USAGE_BAD_OPTION' | 'USAGE_PATH_NOT_FOUND' | 'USAGE_BAD_BASELINE';
+export type UsageErrorCode =
+  | 'USAGE_BAD_OPTION'
+  | 'USAGE_PATH_NOT_FOUND'
+  | 'USAGE_BAD_BASELINE'
+  | 'USAGE_NOT_A_FILE'
+  | 'USAGE_NOT_A_MODEL';
 export class UsageError extends MlsecError<UsageErrorCode> {}
 
 /**

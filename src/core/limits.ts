@@ -2,7 +2,10 @@
 export interface Limits {
   /** Files larger than this are not opened. Tensor payloads are skipped, not read, so this can be large. */
   readonly maxFileBytes: number;
-  /** Bytes any one decompressed stream (gzip/bz2/xz member, deflated zip member) may produce. */
+  /**
+   * Bytes all decompressed streams of one file may produce together: compression layers (gzip/bz2/xz),
+   * deflated zip members, and the same inside nested archives. Stored members are read, not decompressed.
+   */
   readonly maxDecompressedBytes: number;
   /** Output:input ratio above which a decompressed stream is treated as a bomb (checked past 1 MiB of output). */
   readonly maxCompressionRatio: number;

@@ -1,4 +1,5 @@
 import type { Finding } from './finding.js';
+import type { ModelPart } from './model-part.js';
 import type { Severity } from './severity.js';
 import type { Verdict } from './verdict.js';
 
@@ -11,6 +12,10 @@ export interface FileReport {
   readonly size: number;
   /** Ids of this file's findings (suppressed ones included), in report order. */
   readonly findings: readonly string[];
+  /** What the scanner learnt about the models in the file (empty for files that hold none). */
+  readonly models: readonly ModelPart[];
+  /** Lower-case hex SHA-256 of the file, when the scan asked for hashes (the ML-BOM does). */
+  readonly sha256?: string;
 }
 
 export interface ScanSummary {

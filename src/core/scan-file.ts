@@ -1,8 +1,10 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { readFully } from '../targets/file.js';
 import { CollectingContext } from './context.js';
 import { LimitError } from './errors.js';
 import type { RawFinding } from './finding.js';
+import type { ModelPart } from './model-part.js';
 import { PROBE_BYTES, type FileScanner, type Probe, type ScanSettings } from './scanner.js';
 import { reportUnreadable } from './unreadable.js';
 
@@ -13,6 +15,10 @@ export interface FileOutcome {
   readonly format: string;
   readonly size: number;
   readonly findings: readonly RawFinding[];
+  /** What the scanner learnt about the models in the file (ML-BOM, `inspect`). */
+  readonly models?: readonly ModelPart[];
+  /** Lower-case hex SHA-256 of the whole file, when {@link ScanSettings.hashes} asked for it. */
+  readonly sha256?: string;
 }
 
 export interface FileTask {
@@ -44,6 +50,7 @@ export async function scanFile(
     if (detected === undefined) continue;
     const context = new CollectingContext(settings);
     let format = detected;
+    let models: readonly ModelPart[] = [];
     if (probe.size > settings.limits.maxFileBytes) {
       reportUnreadable(
         context,
@@ -54,14 +61,38 @@ export async function scanFile(
       );
     } else {
       try {
-        format = (await scanner.scan(task.absolutePath, probe, context)).format;
+        const outcome = await scanner.scan(task.absolutePath, probe, context);
+        format = outcome.format;
+        models = outcome.models ?? [];
       } catch (error) {
         reportUnreadable(context, error);
       }
     }
-    return { ...task, format, size: probe.size, findings: context.findings };
+    const sha256 = settings.hashes === true ? await hashFile(task.absolutePath) : undefined;
+    return {
+      ...task,
+      format,
+      size: probe.size,
+      findings: context.findings,
+      ...(models.length > 0 && { models }),
+      ...(sha256 !== undefined && { sha256 }),
+    };
   }
   return undefined;
+}
+
+/** SHA-256 of the file, streamed so memory stays flat; undefined when the file cannot be read again. */
+async function hashFile(path: string): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      hash.update(chunk as Buffer);
+    }
+  } catch {
+    // The scan itself already reported why the file is unreadable; the BOM just lacks the hash.
+    return undefined;
+  }
+  return hash.digest('hex');
 }
 
 function readProbe(task: FileTask): Probe {

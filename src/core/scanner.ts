@@ -1,5 +1,6 @@
 import type { RawFinding } from './finding.js';
 import type { Limits } from './limits.js';
+import type { ModelPart } from './model-part.js';
 import type { Rule } from './rule.js';
 
 /** The first bytes of a file plus what the file system says about it; enough to classify by content. */
@@ -23,6 +24,10 @@ export interface PicklePolicyOptions {
 export interface ScanSettings {
   readonly limits: Limits;
   readonly pickle: PicklePolicyOptions;
+  /** Fill {@link ModelPart.sections} with the detailed structure (`mlsec inspect`); off for scans. */
+  readonly detail?: boolean;
+  /** Compute each scanned file's SHA-256 (the ML-BOM needs it; plain scans skip the extra read). */
+  readonly hashes?: boolean;
 }
 
 export interface ScanContext {
@@ -36,6 +41,8 @@ export interface ScanContext {
 export interface ScanOutcome {
   /** Detected format, e.g. `pickle`, `pytorch-zip`, `joblib+zlib`. */
   readonly format: string;
+  /** What the scanner learnt about the models in the file, outermost first. */
+  readonly models?: readonly ModelPart[];
 }
 
 export interface FileScanner {

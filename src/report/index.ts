@@ -1,3 +1,4 @@
+import { cyclonedxReporter } from './cyclonedx.js';
 import { jsonReporter } from './json.js';
 import type { Reporter } from './reporter.js';
 import { sarifReporter } from './sarif.js';
@@ -10,7 +11,11 @@ export const REPORTERS = {
   text: textReporter,
   json: jsonReporter,
   sarif: sarifReporter,
+  cyclonedx: cyclonedxReporter,
 } as const satisfies Record<string, Reporter>;
+
+/** Formats that need every file's SHA-256, which costs a full read of each file, so plain scans skip it. */
+export const HASHING_REPORTERS: ReadonlySet<ReporterName> = new Set(['cyclonedx']);
 
 export type ReporterName = keyof typeof REPORTERS;
 

@@ -1,4 +1,5 @@
 import type { Finding, Location } from '../core/finding.js';
+import type { ModelPart } from '../core/model-part.js';
 import type { FileReport, ScanReport, ScanSummary } from '../core/report-model.js';
 import { SEVERITIES } from '../core/severity.js';
 import { VERDICTS } from '../core/verdict.js';
@@ -21,7 +22,7 @@ function locationJson(location: Location): Record<string, unknown> {
   };
 }
 
-function findingJson(finding: Finding): Record<string, unknown> {
+export function findingJson(finding: Finding): Record<string, unknown> {
   return {
     id: finding.id,
     ruleId: finding.ruleId,
@@ -41,13 +42,27 @@ function findingJson(finding: Finding): Record<string, unknown> {
   };
 }
 
+/** The ML-BOM facts of a model part; the detailed `inspect` sections belong to `mlsec inspect --format json`. */
+export function modelJson(part: ModelPart): Record<string, unknown> {
+  return {
+    ...(part.member !== undefined && { member: part.member }),
+    format: part.format,
+    ...(part.framework !== undefined && { framework: part.framework }),
+    ...(part.tensors !== undefined && { tensors: part.tensors }),
+    ...(part.parameters !== undefined && { parameters: part.parameters }),
+    ...(part.properties !== undefined && { properties: part.properties }),
+  };
+}
+
 function fileJson(file: FileReport): Record<string, unknown> {
   return {
     path: file.path,
     format: file.format,
     verdict: file.verdict,
     size: file.size,
+    ...(file.sha256 !== undefined && { sha256: file.sha256 }),
     findings: file.findings,
+    ...(file.models.length > 0 && { models: file.models.map(modelJson) }),
   };
 }
 

@@ -14,7 +14,7 @@ import { painter, type Paint, type TextFormat } from './style.js';
  * counted, so a scan of ten thousand clean files still prints a screenful.
  */
 
-const SEVERITY_STYLE: Readonly<Record<Severity, TextFormat>> = {
+export const SEVERITY_STYLE: Readonly<Record<Severity, TextFormat>> = {
   critical: ['bold', 'red'],
   high: 'red',
   medium: 'yellow',
@@ -22,7 +22,7 @@ const SEVERITY_STYLE: Readonly<Record<Severity, TextFormat>> = {
   info: 'gray',
 };
 
-const VERDICT_STYLE: Readonly<Record<Verdict, TextFormat>> = {
+export const VERDICT_STYLE: Readonly<Record<Verdict, TextFormat>> = {
   malicious: ['bold', 'red'],
   unscannable: 'magenta',
   suspicious: 'yellow',
@@ -39,7 +39,7 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   if (bytes < 1024) return `${bytes} B`;
   let value = bytes / 1024;
@@ -55,7 +55,7 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function findingLines(finding: Finding, paint: Paint): string[] {
+export function findingLines(finding: Finding, paint: Paint): string[] {
   const severity = paint(SEVERITY_STYLE[finding.severity], finding.severity.padEnd(SEVERITY_WIDTH));
   const where = whereText(finding.location);
   const head =

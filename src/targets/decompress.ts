@@ -19,7 +19,35 @@ import { IterableSource } from './stream-source.js';
  */
 export type Codec = 'gzip' | 'zlib' | 'deflate-raw' | 'bz2' | 'xz' | 'lzma';
 
-export type DecompressLimits = Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio'>;
+/**
+ * `budget` is shared by every stream of one file, so that the file's decompressed bytes together stay within
+ * `maxDecompressedBytes`; without one, each stream has a budget of its own.
+ */
+export type DecompressLimits = Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio'> & {
+  readonly budget?: DecompressionBudget;
+};
+
+/** The decompressed bytes all streams of one file (members, layers, nested archives) may still produce. */
+export class DecompressionBudget {
+  private used = 0;
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** Counts `bytes` more output of the stream `description`; throws once the total passes the maximum. */
+  spend(bytes: number, description: string): void {
+    this.used += bytes;
+    if (this.used > this.max) {
+      throw new LimitError(
+        'DECOMPRESSED_SIZE',
+        `${description}: more than ${this.max} bytes after decompression (all streams of the file together)`,
+        this.used,
+      );
+    }
+  }
+}
 
 /** The ratio limit applies only past this much output, so tiny highly compressible streams are not flagged. */
 export const RATIO_GRACE_BYTES = 1024 * 1024;
@@ -108,6 +136,7 @@ export function decompress(
   limits: DecompressLimits,
   description: string,
 ): ByteSource {
+  const budget = limits.budget ?? new DecompressionBudget(limits.maxDecompressedBytes);
   let consumed = 0;
   let produced = 0;
   /** Input offset just past the last non-zero byte read. */
@@ -157,13 +186,7 @@ export function decompress(
   return new IterableSource(decompressedChunks(), description, {
     onChunk: (chunk) => {
       produced += chunk.length;
-      if (produced > limits.maxDecompressedBytes) {
-        throw new LimitError(
-          'DECOMPRESSED_SIZE',
-          `${description}: more than ${limits.maxDecompressedBytes} bytes after decompression`,
-          produced,
-        );
-      }
+      budget.spend(chunk.length, description);
       if (produced > RATIO_GRACE_BYTES && produced > limits.maxCompressionRatio * consumed) {
         throw new LimitError(
           'COMPRESSION_RATIO',

@@ -1,6 +1,6 @@
 import { Parser, type ReadEntry } from 'tar';
 import { MlsecError, ParseError, messageOf } from '../core/errors.js';
-import type { ByteSource } from './source.js';
+import type { ByteSource, RandomAccess } from './source.js';
 import { IterableSource } from './stream-source.js';
 
 /** One member of a tar archive. Its `source` must be read or closed before asking for the next member. */
@@ -10,6 +10,14 @@ export interface TarMember {
   readonly type: string;
   readonly size: number;
   readonly source: ByteSource;
+}
+
+/** Every header of the archive, data-less ones (links, folders) included, as written in the archive. */
+export interface TarHeader {
+  readonly name: string;
+  readonly type: string;
+  /** Target of a `SymbolicLink` or hard `Link`. */
+  readonly linkpath: string | undefined;
 }
 
 const INPUT_CHUNK_BYTES = 64 * 1024;
@@ -53,11 +61,13 @@ export class TarReader {
     this.stop = resolve;
   });
 
-  constructor(source: ByteSource, description: string) {
+  /** `onHeader` sees every header in order, before its member (if it has data) is returned by {@link next}. */
+  constructor(source: ByteSource, description: string, onHeader?: (header: TarHeader) => void) {
     this.source = source;
     this.description = description;
     this.parser = new Parser({ strict: false });
     this.parser.on('entry', (entry: ReadEntry) => {
+      onHeader?.({ name: entry.path, type: entry.type, linkpath: entry.linkpath });
       // startBlockSize is what node-tar skips as data; tarfile skips nothing for these types.
       if (DATALESS_TYPES.has(entry.type) && entry.startBlockSize > 0) {
         this.problems.push(
@@ -173,4 +183,41 @@ export class TarReader {
     this.current?.resume();
     this.parser.removeAllListeners();
   }
+}
+
+const BLOCK_BYTES = 512;
+const SIZE_FIELD_OFFSET = 124;
+const SIZE_FIELD_BYTES = 12;
+
+/** A header's size field: octal digits, or base-256 (GNU) when the first byte has its high bit set. */
+function headerSize(header: Uint8Array): number | undefined {
+  const field = header.subarray(SIZE_FIELD_OFFSET, SIZE_FIELD_OFFSET + SIZE_FIELD_BYTES);
+  if (((field[0] ?? 0) & 0x80) !== 0) {
+    let value = 0;
+    for (const [index, byte] of field.entries()) value = value * 256 + (index === 0 ? byte & 0x7f : byte);
+    return Number.isSafeInteger(value) ? value : undefined;
+  }
+  const digits = new TextDecoder('latin1')
+    .decode(field)
+    .replace(/[\0 ]+$/, '')
+    .trim();
+  return /^[0-7]+$/.test(digits) ? parseInt(digits, 8) : undefined;
+}
+
+/**
+ * Whether `offset` is where the data of one of the tar's members starts, found by walking the headers from the
+ * start (each header is followed by its data rounded up to 512-byte blocks). A zip stored as a tar member is
+ * found there by zip tools that search the file's tail, but it is a member, not a second view of the file.
+ */
+export async function isTarMemberData(access: RandomAccess, offset: number): Promise<boolean> {
+  for (let at = 0; at + BLOCK_BYTES <= access.size && at < offset;) {
+    const header = await access.readAt(at, BLOCK_BYTES);
+    if (header.length < BLOCK_BYTES || header.every((byte) => byte === 0)) return false;
+    const size = headerSize(header);
+    if (size === undefined) return false;
+    const dataStart = at + BLOCK_BYTES;
+    if (dataStart === offset) return size > 0;
+    at = dataStart + Math.ceil(size / BLOCK_BYTES) * BLOCK_BYTES;
+  }
+  return false;
 }

@@ -41,6 +41,16 @@ export interface ZipEntry {
   readonly uncompressedSize: number;
   /** Absolute offset of the local header in the random-access input (the archive's base included). */
   readonly localHeaderOffset: number;
+  /** "External attributes": on Unix-made archives the high 16 bits are the file mode (`unzip` restores symlinks). */
+  readonly externalAttributes: number;
+}
+
+const UNIX_FILE_TYPE_MASK = 0o170000;
+const UNIX_SYMLINK = 0o120000;
+
+/** A member `unzip` extracts as a symbolic link: its data is the link target. Python's zipfile writes a file. */
+export function isZipSymlink(entry: ZipEntry): boolean {
+  return ((entry.externalAttributes >>> 16) & UNIX_FILE_TYPE_MASK) === UNIX_SYMLINK;
 }
 
 export interface ZipDirectory {
@@ -214,6 +224,7 @@ export async function readZipDirectory(
       compressed: header.getUint32(20, true),
       uncompressed: header.getUint32(24, true),
       offset: header.getUint32(42, true),
+      externalAttributes: header.getUint32(38, true),
     };
     reader.cursor += CENTRAL_BYTES;
     const rawName = await reader.take(nameLength);
@@ -233,6 +244,7 @@ export async function readZipDirectory(
       compressedSize: sizes.compressed,
       uncompressedSize: sizes.uncompressed,
       localHeaderOffset: base + sizes.offset,
+      externalAttributes: fixed.externalAttributes,
     });
   }
   return { entries, base, declaredEntries: end.entries, truncated };

@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mlsec, REPO } from './run-cli.js';
 
 /** End-to-end: the built CLI (`npm test` builds first), with worker threads, on the bundled demo. */
-const REPO = resolve(import.meta.dirname, '../..');
-const BIN = join(REPO, 'bin/mlsec.js');
 
 interface JsonReport {
   tool: { name: string; version: string };
@@ -22,15 +20,6 @@ interface JsonReport {
   summary: { files: number; findings: number; suppressed: number };
 }
 
-function mlsec(args: string[], cwd = REPO): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('node', [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 async function demoCopy(): Promise<string> {
   const directory = await mkdtemp(join(tmpdir(), 'mlsec-cli-'));
   await mkdir(join(directory, 'models'));
@@ -41,15 +30,21 @@ async function demoCopy(): Promise<string> {
 }
 
 describe('mlsec scan', () => {
-  it('finds the malicious demo model, passes the clean one and exits 1', () => {
+  it('finds the malicious demo models, passes the clean ones and exits 1', () => {
     const run = mlsec(['scan', 'examples/demo', '--format', 'json']);
     expect(run.status).toBe(1);
     const report = JSON.parse(run.stdout) as JsonReport;
     expect(report.tool.name).toBe('mlsec');
     expect(report.files.map((file) => [file.path, file.format, file.verdict])).toEqual([
+      ['examples/demo/chat-llm/config.json', 'hf-config', 'clean'],
+      ['examples/demo/chat-llm/model.safetensors', 'safetensors', 'clean'],
+      ['examples/demo/chat-llm/tokenizer_config.json', 'tokenizer-config', 'malicious'],
       ['examples/demo/clean_model.pt', 'pytorch-zip', 'clean'],
+      ['examples/demo/detector.onnx', 'onnx', 'malicious'],
       ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
     ]);
+    const rules = new Set(report.findings.map((finding) => finding.ruleId));
+    expect([...rules].sort()).toEqual(['MODEL-ONNX-001', 'MODEL-PICKLE-001', 'MODEL-TEMPLATE-001']);
     const [malicious] = report.findings.filter((finding) => finding.ruleId === 'MODEL-PICKLE-001');
     expect(malicious?.evidence).toContain("posix.system('echo pwned')");
     expect(malicious?.location).toMatchObject({

@@ -1,9 +1,10 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ruleById } from '../../src/core/registry.js';
 import { VERDICTS } from '../../src/core/verdict.js';
-import { scanBytesForTest, verdictOf } from '../../src/scanners/model/test-support.js';
+import { scanBytesForTest, scanFileForTest, verdictOf } from '../../src/scanners/model/test-support.js';
 
 /**
  * Seeded mutation fuzzing over the real fixtures: every mutated input must end in a verdict within the limits,
@@ -29,14 +30,18 @@ function random(seed: number): () => number {
   };
 }
 
-function fixtureFiles(directory: string): string[] {
+function fixtureFiles(directory: string, wanted: (name: string) => boolean): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) return fixtureFiles(path);
+    if (entry.isDirectory()) return fixtureFiles(path, wanted);
     const small = statSync(path).size <= MAX_SEED_BYTES;
-    return entry.isFile() && small && !/\.(py|json|txt)$/.test(entry.name) ? [path] : [];
+    return entry.isFile() && small && wanted(entry.name) ? [path] : [];
   });
 }
+
+/** Text files claimed by their name (MLflow, Hugging Face configs and indexes, chat templates). */
+const NAMED_FILE = /^(MLmodel|config\.json|tokenizer_config\.json|.*\.index\.json|.*\.jinja|.*\.j2)$/;
+const isBinarySeed = (name: string): boolean => !/\.(py|json|txt)$/.test(name);
 
 /** Values that tend to break length fields, counters and opcode tables. */
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x2e, 0x28, 0x63, 0x93, 0x95, 0x50, 0x4b];
@@ -95,7 +100,7 @@ function mutate(input: Uint8Array, next: () => number): Uint8Array {
 }
 
 describe('fuzzing the model scanner with mutated fixtures', () => {
-  const seeds = fixtureFiles(FIXTURES).sort();
+  const seeds = fixtureFiles(FIXTURES, isBinarySeed).sort();
 
   it('has seeds of every kind', () => {
     expect(seeds.length).toBeGreaterThan(150);
@@ -132,5 +137,33 @@ describe('fuzzing the model scanner with mutated fixtures', () => {
       CASES / 2,
     );
     expect(slowest).toBeLessThan(CASE_TIME_LIMIT_MS);
+  }, 300_000);
+
+  it('gives mutated named text files (MLmodel, configs, indexes, templates) a verdict, reached through their name', async () => {
+    const named = fixtureFiles(FIXTURES, (name) => NAMED_FILE.test(name)).sort();
+    expect(named.length).toBeGreaterThan(10);
+    const next = random(SEED + 1);
+    const directory = mkdtempSync(join(tmpdir(), 'mlsec-fuzz-'));
+    const cases = Math.ceil(CASES / 6);
+    let unclean = 0;
+    for (let index = 0; index < cases; index++) {
+      const seed = named[Math.floor(next() * named.length)] ?? '';
+      const path = join(directory, String(index));
+      const file = join(path, basename(seed));
+      mkdirSync(path);
+      writeFileSync(file, mutate(readFileSync(seed), next));
+      let result;
+      try {
+        result = await scanFileForTest(file, { timeoutMs: CASE_TIME_LIMIT_MS });
+      } catch (error) {
+        throw new Error(`case ${index} (${seed}) threw: ${String(error)}`, { cause: error });
+      }
+      // A config.json is claimed only while it still looks like a model config; every other name always is.
+      if (basename(seed) !== 'config.json') {
+        expect(result.format, `case ${index} (${seed}) was not claimed`).toBeDefined();
+      }
+      if (verdictOf(result.findings) !== 'clean') unclean++;
+    }
+    expect(unclean).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { completeFinding, type Finding, type RawFinding } from '../../src/core/finding.js';
+import type { ModelPart } from '../../src/core/model-part.js';
 import { ruleById } from '../../src/core/registry.js';
 import type { FileReport, ScanReport, ScanSummary } from '../../src/core/report-model.js';
 import { SEVERITIES, type Severity } from '../../src/core/severity.js';
@@ -19,8 +21,11 @@ function file(
   verdict: Verdict,
   size: number,
   findings: Finding[] = [],
+  models: ModelPart[] = [{ format }],
 ): FileReport {
-  return { path, format, verdict, size, findings: findings.map((f) => f.id) };
+  // A stable stand-in for the SHA-256 the ML-BOM asks for: the path's own digest.
+  const sha256 = createHash('sha256').update(path).digest('hex');
+  return { path, format, verdict, size, findings: findings.map((f) => f.id), models, sha256 };
 }
 
 /** Counts the way the engine does: suppressed findings are counted apart and give no severity. */
@@ -108,9 +113,49 @@ const reviewed: Finding = {
 /** Clean, malicious, unscannable, suspicious and suppressed results side by side, as a real scan mixes them. */
 export const FIXTURE_REPORT: ScanReport = report(
   [
-    file('models/resnet50.safetensors', 'safetensors', 'clean', 102_760_448),
-    file(TORCH, 'pytorch-zip', 'malicious', 4_567, [pwned]),
-    file('models/resnet50.onnx', 'onnx', 'clean', 97_834_212),
+    file(
+      'models/resnet50.safetensors',
+      'safetensors',
+      'clean',
+      102_760_448,
+      [],
+      [
+        {
+          format: 'safetensors',
+          framework: 'pytorch',
+          tensors: 320,
+          parameters: 25_557_032,
+          properties: { format: 'pt' },
+        },
+      ],
+    ),
+    file(
+      TORCH,
+      'pytorch-zip',
+      'malicious',
+      4_567,
+      [pwned],
+      [
+        { format: 'pytorch-zip', framework: 'pytorch', tensors: 2 },
+        { member: 'archive/data.pkl', format: 'pickle' },
+      ],
+    ),
+    file(
+      'models/resnet50.onnx',
+      'onnx',
+      'clean',
+      97_834_212,
+      [],
+      [
+        {
+          format: 'onnx',
+          framework: 'onnx',
+          tensors: 161,
+          parameters: 25_530_472,
+          properties: { producer: 'pytorch 2.1.0', opset: 'ai.onnx 17', nodes: '122' },
+        },
+      ],
+    ),
     file(BROKEN, 'pickle', 'unscannable', 2_048, [truncated]),
     file(ODD, 'pickle', 'suspicious', 311, [unlisted]),
     file(VENDORED, 'joblib+zlib', 'clean', 9_876, [reviewed]),

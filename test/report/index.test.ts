@@ -3,8 +3,9 @@ import { isReporterName, REPORTER_NAMES, REPORTERS } from '../../src/report/inde
 
 describe('reporter registry', () => {
   it('names every format the CLI offers', () => {
-    expect(REPORTER_NAMES).toEqual(['text', 'json', 'sarif']);
+    expect(REPORTER_NAMES).toEqual(['text', 'json', 'sarif', 'cyclonedx']);
     expect(REPORTER_NAMES.map((name) => typeof REPORTERS[name])).toEqual([
+      'function',
       'function',
       'function',
       'function',

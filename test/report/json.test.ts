@@ -20,7 +20,15 @@ describe('json reporter', () => {
       summary: Record<string, unknown>;
     };
     expect(Object.keys(parsed)).toEqual(['tool', 'files', 'findings', 'summary', 'warnings']);
-    expect(Object.keys(parsed.files[0] ?? {})).toEqual(['path', 'format', 'verdict', 'size', 'findings']);
+    expect(Object.keys(parsed.files[0] ?? {})).toEqual([
+      'path',
+      'format',
+      'verdict',
+      'size',
+      'sha256',
+      'findings',
+      'models',
+    ]);
     expect(Object.keys(parsed.findings[0] ?? {})).toEqual([
       'id',
       'ruleId',

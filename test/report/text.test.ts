@@ -44,6 +44,7 @@ describe('text reporter', () => {
       verdict: 'clean',
       size: 1_000,
       findings: [],
+      models: [],
     }));
     const out = textReporter(report(files, []), { color: false, cwd: FIXTURE_CWD });
     expect(out.split('\n').length).toBeLessThan(10);
@@ -64,6 +65,7 @@ describe('text reporter', () => {
             verdict: 'clean',
             size: 3,
             findings: ['F1'],
+            models: [],
           },
         ],
         [{ ...first, severity: 'info' }],

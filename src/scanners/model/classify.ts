@@ -10,6 +10,7 @@ export type ContentKind =
   | 'numpy'
   | 'safetensors'
   | 'gguf'
+  | 'hdf5'
   | 'gzip'
   | 'bz2'
   | 'xz'
@@ -34,6 +35,14 @@ const GGUF = [0x47, 0x47, 0x55, 0x46];
 /** `GGUF` then a little-endian u32 version whose high bytes are zero (text that starts with `GGUF` has none). */
 function isGguf(head: Uint8Array): boolean {
   return startsWith(head, GGUF) && head.length >= 8 && head[6] === 0 && head[7] === 0;
+}
+/** The HDF5 superblock signature `\x89HDF\r\n\x1a\n`, at 0 or after a user block of 512, 1024, 2048… bytes. */
+const HDF5 = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+function hasHdf5AfterUserBlock(head: Uint8Array): boolean {
+  for (let offset = 512; offset + HDF5.length <= head.length; offset *= 2) {
+    if (startsWith(head, HDF5, offset)) return true;
+  }
+  return false;
 }
 const GZIP = [0x1f, 0x8b];
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -134,9 +143,17 @@ function isSafetensors(head: Uint8Array, size: number | undefined): boolean {
  * total size when known (it bounds a safetensors header length).
  */
 export function classifyHead(head: Uint8Array, size?: number): ContentKind[] {
+  const kinds = classifyStart(head, size);
+  // A user block before an HDF5 superblock holds anything: both what it starts as and the HDF5 file are read.
+  if (!hasHdf5AfterUserBlock(head)) return kinds;
+  return kinds[0] === 'unknown' ? ['hdf5'] : [...kinds, 'hdf5'];
+}
+
+function classifyStart(head: Uint8Array, size?: number): ContentKind[] {
   if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) return ['zip'];
   if (startsWith(head, NUMPY)) return ['numpy'];
   if (isGguf(head)) return ['gguf'];
+  if (startsWith(head, HDF5)) return ['hdf5'];
   if (startsWith(head, GZIP)) return ['gzip'];
   if (isBz2(head)) return ['bz2'];
   if (startsWith(head, XZ)) return ['xz'];
@@ -202,6 +219,9 @@ const MODEL_EXTENSIONS = [
   '.safetensors',
   '.gguf',
   '.onnx',
+  '.h5',
+  '.hdf5',
+  '.keras',
 ];
 const COMPRESSION_EXTENSIONS = ['.gz', '.bz2', '.xz', '.lzma', '.z', '.zlib', '.lz4'];
 

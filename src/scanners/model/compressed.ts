@@ -3,6 +3,7 @@ import { decompress, type Codec } from '../../targets/decompress.js';
 import { ReaderSource } from '../../targets/reader-source.js';
 import { JOBLIB_ZF_HEADER_BYTES, withoutCompressionExtension } from './classify.js';
 import { contentFromSource, type Content } from './content.js';
+import { decompressLimits } from './decompression-budget.js';
 import type { Scope } from './scope.js';
 
 export type CompressedKind = 'gzip' | 'bz2' | 'xz' | 'lzma' | 'zlib' | 'joblib-zf' | 'lz4';
@@ -40,7 +41,7 @@ export async function scanCompressed(scope: Scope, content: Content, kind: Compr
   const source = decompress(
     CODECS[kind],
     new ReaderSource(content.reader, content.size),
-    scope.context.settings.limits,
+    decompressLimits(scope.context),
     description,
   );
   try {

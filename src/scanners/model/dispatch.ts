@@ -1,7 +1,9 @@
 import { LimitError } from '../../core/errors.js';
+import type { ModelPart } from '../../core/model-part.js';
 import { SCAN_UNRECOGNISED } from '../../core/scan-rules.js';
 import { PROBE_BYTES, type ScanContext } from '../../core/scanner.js';
 import { reportUnreadable } from '../../core/unreadable.js';
+import { isTarMemberData } from '../../targets/tar.js';
 import {
   classifyHead,
   expectsModelContent,
@@ -13,12 +15,14 @@ import { scanCompressed } from './compressed.js';
 import { contentFromAccess, peekHead, randomAccessOf, type Content } from './content.js';
 import { scanNumpy } from './numpy.js';
 import { scanGguf } from './gguf.js';
+import { scanHdf5 } from './keras-h5.js';
 import { scanOnnx } from './onnx/onnx.js';
 import { scanSafetensors } from './safetensors.js';
 import { scanOnePickle, scanPickleStream } from './pickle/index.js';
 import { POLYGLOT_FILE } from './rules.js';
 import { isFileWide, pickleOptions, type Scope } from './scope.js';
 import { scanTar } from './tar-scan.js';
+import { scanTensorflowFile, tensorflowFileKind } from './tensorflow/index.js';
 import { scanLegacyTorch } from './torch-legacy.js';
 import { findZipView, scanWithZipView, scanZipContent } from './zip-view.js';
 
@@ -50,6 +54,8 @@ async function scanKind(
     case 'gguf':
       await scanGguf(scope, content);
       return 'gguf';
+    case 'hdf5':
+      return scanHdf5(scope, content);
     case 'tar':
       return scanTar(scope, content);
     case 'pytorch-legacy':
@@ -71,6 +77,7 @@ async function scanKind(
         await scanOnnx(scope, content);
         return 'onnx';
       }
+      if (tensorflowFileKind(content.name) !== undefined) return scanTensorflowFile(scope, content);
       if (expectsModelContent(content.name)) reportUnrecognised(scope.context, content);
       return 'unknown';
   }
@@ -116,7 +123,7 @@ async function scanViews(scope: Scope, content: Content, kinds: readonly Content
  *
  * Format names: one name per layer, outermost first, joined with `/` (`gzip/pickle`, `xz/tar`); the views of a
  * polyglot joined with `+` (`pickle+pytorch-zip`). Layer names: `pickle`, `joblib`, `pytorch-zip`,
- * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `keras`, `safetensors`, `gguf`, `onnx`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
+ * `torchscript`, `pytorch-legacy`, `pytorch-tar`, `numpy`, `npz`, `keras`, `keras-h5`, `hdf5`, `safetensors`, `gguf`, `onnx`, `zip`, `tar`, `gzip`, `bz2`, `xz`, `lzma`,
  * `zlib` (a bare zlib stream, as joblib writes), `joblib-zf` (joblib < 0.10), `lz4`, `unknown`.
  */
 export async function scanContent(scope: Scope, content: Content): Promise<string> {
@@ -132,7 +139,12 @@ export async function scanContent(scope: Scope, content: Content): Promise<strin
     format = kind;
     if (content.access !== undefined && kind !== 'zip') {
       const view = await findZipView(content.access, scope);
-      if (view !== undefined) return await scanWithZipView(scope, content, content.access, view, kind);
+      // A zip stored as a member of a tar is nested content the tar scan reaches, not a second view.
+      const member =
+        kind === 'tar' && view !== undefined && (await isTarMemberData(content.access, view.directory.base));
+      if (view !== undefined && !member) {
+        return await scanWithZipView(scope, content, content.access, view, kind);
+      }
     }
     if (kinds.length > 1) return await scanViews(scope, content, kinds);
     return await scanKind(scope, content, kind, head);
@@ -143,10 +155,13 @@ export async function scanContent(scope: Scope, content: Content): Promise<strin
   }
 }
 
-export function createScope(context: ScanContext, folder?: string): Scope {
+/** A scope for one file; the model parts its handlers describe are collected into `parts`. */
+export function createScope(context: ScanContext, folder?: string, parts: ModelPart[] = []): Scope {
   const scope: Scope = {
     context,
     scan: (content) => scanContent(scope, content),
+    describe: (part) => parts.push(part),
+    detail: context.settings.detail === true,
     ...(folder !== undefined && { folder }),
   };
   return scope;

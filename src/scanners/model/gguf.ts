@@ -1,6 +1,9 @@
 import { LimitError, ParseError } from '../../core/errors.js';
+import { section, type ModelItem } from '../../core/model-part.js';
 import type { Content } from './content.js';
-import { looksLikeTemplate } from './jinja.js';
+import { clip, elementCount } from './describe-util.js';
+import { analyzeTemplate, looksLikeTemplate } from './jinja.js';
+import { TEMPLATE_SANDBOX_ESCAPE, TEMPLATE_SUSPICIOUS } from './rules.js';
 import type { Scope } from './scope.js';
 import { reportTemplate } from './template-scan.js';
 
@@ -40,13 +43,35 @@ const FIXED_WIDTH: ReadonlyMap<number, number> = new Map([
   [12, 8],
 ]);
 
+/** Names of the value types, for arrays in the `inspect` view. */
+const TYPE_NAMES = [
+  'uint8',
+  'int8',
+  'uint16',
+  'int16',
+  'uint32',
+  'int32',
+  'float32',
+  'bool',
+  'string',
+  'array',
+  'uint64',
+  'int64',
+  'float64',
+];
+
 export interface GgufSummary {
   readonly version: number;
   readonly tensorCount: number;
   readonly keyCount: number;
-  /** Keys, in order, with the string values kept (truncated) or undefined for other values. */
+  /** Keys, in order, with the string values kept (truncated). */
   readonly strings: Map<string, string>;
+  /** Every key, in order, with its value as text: scalars, kept strings, `[N × type]` for arrays. */
+  readonly metadata: Map<string, string>;
+  /** The first tensor infos (at most 4096). */
   readonly tensors: { name: string; dims: bigint[]; type: number; offset: bigint }[];
+  /** Elements over all tensors. */
+  readonly parameters: bigint;
 }
 
 function isTemplateKey(key: string): boolean {
@@ -117,10 +142,34 @@ class GgufReader {
     return { text: new TextDecoder('utf-8').decode(raw), truncated: total > kept };
   }
 
-  /** Skips one value of `type`, or keeps a string; `depth` counts enclosing arrays. */
+  /** A fixed-width scalar as text. */
+  private async scalar(type: number, width: number, key: string): Promise<string> {
+    const raw = await this.bytes(width, `value of '${key}'`);
+    const view = new DataView(raw.buffer, raw.byteOffset, width);
+    const read: Record<number, () => number | bigint | boolean> = {
+      0: () => view.getUint8(0),
+      1: () => view.getInt8(0),
+      2: () => view.getUint16(0, true),
+      3: () => view.getInt16(0, true),
+      4: () => view.getUint32(0, true),
+      5: () => view.getInt32(0, true),
+      6: () => view.getFloat32(0, true),
+      7: () => view.getUint8(0) !== 0,
+      10: () => view.getBigUint64(0, true),
+      11: () => view.getBigInt64(0, true),
+      12: () => view.getFloat64(0, true),
+    };
+    return String(read[type]?.());
+  }
+
+  /**
+   * Reads one value of `type`: a top-level scalar or string as text (strings kept up to a cap), an array as
+   * `[N × type]`; values inside arrays are skipped. `depth` counts enclosing arrays.
+   */
   async value(type: number, key: string, depth: number): Promise<string | undefined> {
     const width = FIXED_WIDTH.get(type);
     if (width !== undefined) {
+      if (depth === 0) return this.scalar(type, width, key);
       await this.skip(BigInt(width), `value of '${key}'`);
       return undefined;
     }
@@ -133,10 +182,7 @@ class GgufReader {
       const keep = template ? GGUF_LIMITS.maxTemplateBytes : GGUF_LIMITS.maxKeptStringBytes;
       return (await this.string(keep, `value of '${key}'`, template ? keep : undefined)).text;
     }
-    if (type === TYPE_ARRAY) {
-      await this.array(key, depth + 1);
-      return undefined;
-    }
+    if (type === TYPE_ARRAY) return this.array(key, depth + 1);
     throw new ParseError(
       'INVALID_VALUE',
       `GGUF key '${key}' has unknown value type ${type}`,
@@ -144,7 +190,7 @@ class GgufReader {
     );
   }
 
-  private async array(key: string, depth: number): Promise<void> {
+  private async array(key: string, depth: number): Promise<string> {
     if (depth > GGUF_LIMITS.maxArrayNesting) {
       throw new LimitError(
         'STACK_DEPTH',
@@ -159,10 +205,11 @@ class GgufReader {
         `GGUF array '${key}' claims ${count} elements (limit ${GGUF_LIMITS.maxArrayLength})`,
       );
     }
+    const summary = `[${count} × ${TYPE_NAMES[type] ?? `type ${type}`}]`;
     const width = FIXED_WIDTH.get(type);
     if (width !== undefined) {
       await this.skip(count * BigInt(width), `array '${key}'`);
-      return;
+      return summary;
     }
     if (type !== TYPE_STRING && type !== TYPE_ARRAY) {
       throw new ParseError('INVALID_VALUE', `GGUF array '${key}' has unknown element type ${type}`);
@@ -178,6 +225,7 @@ class GgufReader {
       if (this.visited % 4096 === 0) this.scope.context.checkDeadline();
       await this.value(type, key, depth);
     }
+    return summary;
   }
 }
 
@@ -213,15 +261,18 @@ export async function readGguf(scope: Scope, content: Content): Promise<GgufSumm
     );
   }
   const strings = new Map<string, string>();
+  const metadata = new Map<string, string>();
   for (let index = 0n; index < keyCount; index++) {
     if (index % 1024n === 0n) scope.context.checkDeadline();
     const { text: key, truncated } = await reader.string(GGUF_LIMITS.maxKeyBytes, 'metadata key');
     if (truncated) throw new ParseError('INVALID_LENGTH', 'GGUF metadata key longer than 64 KiB');
     const type = await reader.u32(`value type of '${key}'`);
-    const value = await reader.value(type, key, 0);
-    if (value !== undefined) strings.set(key, value);
+    const value = (await reader.value(type, key, 0)) ?? '';
+    if (type === TYPE_STRING) strings.set(key, value);
+    metadata.set(key, value);
   }
   const tensors: GgufSummary['tensors'] = [];
+  let parameters = 0n;
   for (let index = 0n; index < tensorCount; index++) {
     if (index % 1024n === 0n) scope.context.checkDeadline();
     const { text: name, truncated } = await reader.string(GGUF_LIMITS.maxNameBytes, 'tensor name');
@@ -239,13 +290,77 @@ export async function readGguf(scope: Scope, content: Content): Promise<GgufSumm
     const type = await reader.u32(`type of '${name}'`);
     const offset = await reader.u64(`offset of '${name}'`);
     if (tensors.length < 4096) tensors.push({ name, dims, type, offset });
+    parameters += elementCount(dims);
   }
-  return { version, tensorCount: Number(tensorCount), keyCount: Number(keyCount), strings, tensors };
+  return {
+    version,
+    tensorCount: Number(tensorCount),
+    keyCount: Number(keyCount),
+    strings,
+    metadata,
+    tensors,
+    parameters,
+  };
+}
+
+/** Facts shown for a GGUF model, from `general.*` keys (names as llama.cpp's gguf-py writes them). */
+const PROPERTY_KEYS: readonly [string, string][] = [
+  ['general.architecture', 'architecture'],
+  ['general.name', 'name'],
+  ['general.file_type', 'file type'],
+  ['general.quantization_version', 'quantization version'],
+];
+
+/** Records the model: tensor and parameter counts, `general.*` facts; with detail, metadata, tensors, templates. */
+function describeGguf(scope: Scope, content: Content, summary: GgufSummary): void {
+  const properties: Record<string, string> = { 'gguf version': String(summary.version) };
+  for (const [key, name] of PROPERTY_KEYS) {
+    const value = summary.metadata.get(key);
+    if (value !== undefined) properties[name] = clip(value);
+  }
+  const templates = [...summary.strings].filter(([key]) => isTemplateKey(key));
+  scope.describe({
+    ...(content.member !== undefined && { member: content.member }),
+    format: 'gguf',
+    tensors: summary.tensorCount,
+    parameters: Number(summary.parameters),
+    properties,
+    ...(scope.detail && {
+      sections: [
+        section(
+          'metadata',
+          [...summary.metadata].map(([key, value]) => ({ text: `${clip(key)}=${clip(value)}` })),
+        ),
+        section(
+          'tensors',
+          summary.tensors.map(({ name, dims, type }) => ({
+            text: `${clip(name)} ggml type ${type} [${dims.join(', ')}]`,
+          })),
+        ),
+        section(
+          'chat templates',
+          templates.map(([key, template]) => templateItem(key, template)),
+        ),
+      ].filter((part) => part.items.length > 0),
+    }),
+  });
+}
+
+/** A chat template's key, marked with the severity of what the template analysis finds in it. */
+function templateItem(key: string, template: string): ModelItem {
+  const issues = analyzeTemplate(template);
+  if (issues.length === 0) return { text: key };
+  const escape = issues.some((issue) => issue.severity === 'escape');
+  return {
+    text: `${key}: ${issues.map((issue) => issue.reason).join('; ')}`,
+    risk: escape ? TEMPLATE_SANDBOX_ESCAPE.severity : TEMPLATE_SUSPICIOUS.severity,
+  };
 }
 
 /** Scans a GGUF file's metadata: every chat template and every string value holding template tags. */
 export async function scanGguf(scope: Scope, content: Content): Promise<void> {
   const summary = await readGguf(scope, content);
+  describeGguf(scope, content, summary);
   for (const [key, value] of summary.strings) {
     if (isTemplateKey(key) || looksLikeTemplate(value)) {
       reportTemplate(scope.context, value, `'${key}'`, content.member);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LimitError } from '../../core/errors.js';
+import type { ModelPart } from '../../core/model-part.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
 import {
@@ -13,7 +14,9 @@ import {
 } from './classify.js';
 import { contentFromAccess, contentFromBytes } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
+import { namedFileKind, scanNamedFile } from './named-files.js';
 import { MODEL_RULES } from './rules.js';
+import { tensorflowFileKind } from './tensorflow/index.js';
 import { MAX_TEMPLATE_FILE_BYTES, scanTemplateFile, templateFileKind } from './template-scan.js';
 import { isTorchDataPickle } from './zip-scan.js';
 
@@ -41,10 +44,14 @@ function zipFormat(head: Uint8Array): string {
 function detect(probe: Probe): string | undefined {
   const template = templateFileKind(probe.path);
   if (template !== undefined) return template;
+  const named = namedFileKind(probe);
+  if (named !== undefined) return named;
   const kinds = classifyHead(probe.head, probe.size);
   const [kind = 'unknown'] = kinds;
   const modelName = hasModelExtension(probe.path);
   if (kind === 'unknown' && isOnnxName(probe.path)) return 'onnx';
+  const tensorflow = kind === 'unknown' ? tensorflowFileKind(probe.path) : undefined;
+  if (tensorflow !== undefined) return tensorflow;
   if (kind === 'unknown') return expectsModelContent(probe.path) ? 'unknown' : undefined;
   // Two-byte zlib headers and protocol 0/1 pickles (an ordinary first character) also start text files.
   const weak =
@@ -62,25 +69,57 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
     return { format: template };
   }
   const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
+  const models: ModelPart[] = [];
+  const scope = createScope(context, dirname(absolutePath), models);
+  const named = namedFileKind(probe);
+  if (named !== undefined) {
+    await scanNamedFile(scope, named, absolutePath, probe);
+    return { format: named, models };
+  }
   // A file that fits in the probe is already in memory: opening it again would double the I/O of small files.
   if (probe.head.length === probe.size) {
-    return {
-      format: await scanContent(
-        createScope(context, dirname(absolutePath)),
-        contentFromBytes(probe.head, undefined, name, 0),
-      ),
-    };
+    const format = await scanContent(scope, contentFromBytes(probe.head, undefined, name, 0));
+    return { format, models: withFilePart(models, format) };
   }
   const access = await FileAccess.open(absolutePath, probe.path);
   try {
-    const format = await scanContent(
-      createScope(context, dirname(absolutePath)),
-      contentFromAccess(access, undefined, name, 0, TOP_WINDOW_BYTES),
-    );
-    return { format };
+    const format = await scanContent(scope, contentFromAccess(access, undefined, name, 0, TOP_WINDOW_BYTES));
+    return { format, models: withFilePart(models, format) };
   } finally {
     await access.close();
   }
+}
+
+/** Framework implied by a format's layers, for formats whose handlers describe nothing more. */
+const FRAMEWORK_BY_LAYER: Readonly<Record<string, string>> = {
+  'pytorch-zip': 'pytorch',
+  torchscript: 'pytorch',
+  'pytorch-legacy': 'pytorch',
+  'pytorch-tar': 'pytorch',
+  joblib: 'joblib',
+  numpy: 'numpy',
+  npz: 'numpy',
+  keras: 'keras',
+  onnx: 'onnx',
+  gguf: 'gguf',
+  safetensors: 'safetensors',
+};
+
+/**
+ * Every model file gets a part for itself, so the ML-BOM lists it even when its handler described nothing (a
+ * plain pickle) or failed before it could. A part the handler recorded for the file itself is kept as it is.
+ * Parts of the file itself come first, then members in the order they were read (containers describe themselves
+ * after their members).
+ */
+function withFilePart(models: readonly ModelPart[], format: string): ModelPart[] {
+  const own = models.filter((part) => part.member === undefined);
+  const members = models.filter((part) => part.member !== undefined);
+  if (own.length > 0) return [...own, ...members];
+  const framework = format
+    .split(/[/+]/)
+    .map((layer) => FRAMEWORK_BY_LAYER[layer])
+    .find((name) => name !== undefined);
+  return [{ format, ...(framework !== undefined && { framework }) }, ...members];
 }
 
 /** The whole of a small text file (the probe when it holds it all); over the cap fails closed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeTemplate, extractTags, snippetOf, tokenize } from './jinja.js';
+import { analyzeTemplate, snippetOf } from './jinja.js';
 
 const severities = (template: string): string[] => analyzeTemplate(template).map((issue) => issue.severity);
 
@@ -10,6 +10,9 @@ const BENIGN = [
   "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}{%- for message in messages[::-1] %}{%- if ns.multi_step_tool and message.role == 'user' %}{%- set ns.multi_step_tool = false %}{%- endif %}{%- endfor %}{{- tools | tojson(indent=4) }}{{ message.content | trim }}",
   "{{- bos_token }}{%- if not date_string is defined %}{%- set date_string = strftime_now('%d %b %Y') %}{%- endif %}{# system prompt #}{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}",
   '{% for message in messages %}{% if message.class == "important" %}{{ message.content }}{% endif %}{% endfor %}',
+  // Lines of community Qwen 3.5/3.6 templates: prompt text with underscores joined to message content.
+  "{{- '<|im_start|>assistant\\n<think>\\n' ~ reasoning_content ~ '\\n</think>\\n\\n' ~ content -}}",
+  "{%- set content = prefix ~ '\\n<tool_call>' ~ think_part.split('<tool_call>')[1:] | join('<tool_call>') %}",
 ];
 
 describe('analyzeTemplate', () => {
@@ -34,6 +37,12 @@ describe('analyzeTemplate', () => {
     ['{{ self.__init__.__globals__ }}'],
     ["{{ getattr('', 'x') }}"],
     ['{{ x.os.listdir() }}'],
+    // Jinja does not end a tag at a `}}` inside a string literal or inside brackets.
+    ["{{ '}}' ~ ().__class__.__base__ }}"],
+    ["{{ x['}}'].__class__ }}"],
+    ["{{ x({'a': '%}'}) }}{{ y }}{{ z(\"}}\", 1.__mro__) }}"],
+    ["{{ x|map(attribute='__weakref__')|list }}"],
+    ["{{ x['__cla' 'ss__'] }}"],
   ])('flags %s as a sandbox escape', (template) => {
     expect(severities(template)).toEqual(['escape']);
   });
@@ -45,18 +54,14 @@ describe('analyzeTemplate', () => {
     ['{{ x[chr(95) ~ name] }}'],
     ["{{ x['a__b'] }}"],
     ["{{ x['_' ~ name ~ '_'] }}"],
+    ["{{ x[name + '_'] }}"],
   ])('flags %s as suspicious', (template) => {
     expect(severities(template)).toEqual(['suspicious']);
   });
 
-  it('reads unclosed tags to the end and skips comments', () => {
-    expect(extractTags('a {# ().__class__ #} b {{ x').map((tag) => tag.text)).toEqual(['{{ x']);
+  it('analyses unclosed tags to the end', () => {
     expect(severities('{{ unclosed_bracket')).toEqual([]);
     expect(severities('{{ ().__class__')).toEqual(['escape']);
-  });
-
-  it('decodes escapes and folds constant concatenations', () => {
-    expect(tokenize("'\\x5f\\x5f' ~ 'a' + 'b'")).toEqual([{ kind: 'string', text: '__ab' }]);
   });
 
   it('escapes and truncates evidence', () => {

@@ -1,5 +1,15 @@
 import { LimitError, ParseError } from '../../core/errors.js';
+import { section, type ModelItem } from '../../core/model-part.js';
+import { severityRank } from '../../core/severity.js';
 import type { Content } from './content.js';
+import { describeLambdaCode } from './keras-bytecode.js';
+import {
+  CODE_RUNNING_MODULES,
+  KERAS_GADGETS,
+  KERAS_MODULE_ROOTS,
+  PLAIN_BUILTINS,
+  isBuiltinLayerClass,
+} from './keras-names.js';
 import { KERAS_CUSTOM_OBJECT, KERAS_LAMBDA_BYTECODE, KERAS_UNSAFE_REFERENCE } from './rules.js';
 import type { Scope } from './scope.js';
 
@@ -7,77 +17,6 @@ import type { Scope } from './scope.js';
 export const KERAS_CONFIG_MAX_BYTES = 64 * 1024 * 1024;
 /** Nesting beyond this (real configs nest a few dozen levels) is reported unscannable rather than walked. */
 const MAX_DEPTH = 256;
-
-/**
- * Modules Keras 3 serialises its own objects under. `deserialize_keras_object` resolves these inside Keras;
- * `tf_keras` and `tensorflow.keras` are the Keras 2 packages whose configs Keras 3 still meets. Anything else
- * is imported with `importlib.import_module` (the root of the CVE-2025-1550 safe_mode bypass) or looked up as
- * a registered custom object.
- */
-const KERAS_MODULE_ROOTS = ['keras', 'tf_keras', 'tensorflow.keras'];
-
-/** `builtins` appears in Keras configs only for plain Python types; any other builtin is code. */
-const PLAIN_BUILTINS = new Set([
-  'int',
-  'float',
-  'str',
-  'bool',
-  'bytes',
-  'complex',
-  'list',
-  'tuple',
-  'dict',
-  'set',
-  'frozenset',
-  'NoneType',
-]);
-
-/**
- * Module roots whose import or call runs commands, evaluates code, loads native code, or touches the network
- * or file system. A reference to any of these is MODEL-KERAS-002; other non-Keras modules are custom objects.
- */
-const CODE_RUNNING_MODULES = new Set([
-  'os',
-  'posix',
-  'nt',
-  'subprocess',
-  'sys',
-  'builtins',
-  '__builtin__',
-  'importlib',
-  'runpy',
-  'code',
-  'codeop',
-  'pty',
-  'shutil',
-  'socket',
-  'ctypes',
-  'pickle',
-  '_pickle',
-  'marshal',
-  'types',
-  'multiprocessing',
-  'webbrowser',
-  'urllib',
-  'http',
-  'requests',
-  'pydoc',
-  'timeit',
-  'platform',
-  'commands',
-  'dill',
-  'cloudpickle',
-  'joblib',
-  'numpy.f2py',
-  'torch.hub',
-]);
-
-/**
- * Keras functions that are gadgets even though they live inside Keras: `get_file` downloads to and writes
- * arbitrary paths (CVE-2025-8747); `enable_unsafe_deserialization` switches safe_mode off for the rest of the
- * load (CVE-2025-9906).
- */
-const KERAS_GADGETS = new Set(['get_file', 'enable_unsafe_deserialization']);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -95,110 +34,160 @@ function rootIs(module: string, roots: Iterable<string>): boolean {
   return false;
 }
 
-/**
- * Strings of a marshal'd code object, for evidence only: the short ASCII string types (`z`, `Z`, with or
- * without the reference flag) followed by a one-byte length, as CPython 3.4+ writes names and small constants.
- * A heuristic scan over the bytes, never an unmarshal: it may miss or add a string, it decides nothing.
- */
-export function marshalStrings(bytes: Uint8Array, max = 32): string[] {
-  const found: string[] = [];
-  for (let index = 0; index + 1 < bytes.length && found.length < max; index += 1) {
-    const type = (bytes[index] ?? 0) & 0x7f;
-    if (type !== 0x7a && type !== 0x5a) continue;
-    const length = bytes[index + 1] ?? 0;
-    if (length === 0 || index + 2 + length > bytes.length) continue;
-    const slice = bytes.subarray(index + 2, index + 2 + length);
-    if (!slice.every((byte) => byte >= 0x20 && byte < 0x7f)) continue;
-    const text = Buffer.from(slice).toString('latin1');
-    if (!found.includes(text)) found.push(text);
-    index += 1 + length;
-  }
-  return found;
-}
-
-/**
- * Joins a code-running module name with the identifier marshal wrote right after it (`os`, `system` in
- * co_names → `os.system`), the usual shape of `os.system(...)` in bytecode. Evidence only.
- */
-function dottedCalls(strings: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (let index = 0; index < strings.length; index += 1) {
-    const current = strings[index] ?? '';
-    const next = strings[index + 1];
-    if (CODE_RUNNING_MODULES.has(current) && next !== undefined && /^[A-Za-z_]\w*$/.test(next)) {
-      joined.push(`${current}.${next}`);
-      index += 1;
-    } else {
-      joined.push(current);
-    }
-  }
-  return joined;
-}
-
 function decodeBase64(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/=\s_-]*$/.test(text)) return undefined;
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
+/** Where a config comes from: a `.keras` archive's `config.json`, or the `model_config` of a Keras `.h5` file. */
+export type KerasConfigSource = 'keras-v3' | 'keras-h5';
+
+/** One layer of the walked config, for `inspect`: class, name and the worst severity reported inside it. */
+export interface KerasLayerSummary {
+  readonly className: string;
+  readonly name: string | undefined;
+  risk?: KerasRule['severity'];
+}
+
+type KerasRule = typeof KERAS_LAMBDA_BYTECODE | typeof KERAS_UNSAFE_REFERENCE | typeof KERAS_CUSTOM_OBJECT;
+
+/** What the walk learnt besides its findings. */
+export interface KerasConfigSummary {
+  /** The outermost `class_name` (`Sequential`, `Functional`, a custom model class, …). */
+  readonly modelClass: string | undefined;
+  readonly layers: readonly KerasLayerSummary[];
+}
+
+/** Keys under which wrappers (`TimeDistributed`, `Bidirectional`) keep the layer they wrap. */
+const WRAPPED_LAYER_KEYS = new Set(['layer', 'forward_layer', 'backward_layer', 'cell']);
+
+/**
+ * Keras 2 `Lambda.get_config` writes each function (the layer's `function` and its `output_shape`) as three keys:
+ * the value, its type (`lambda`: `func_dump` output `[base64 marshal, defaults, closure]`; `function`: a name
+ * looked up in the custom objects; `raw`) and the module whose globals the rebuilt lambda sees.
+ */
+const KERAS2_FUNCTION_KEYS = [
+  { value: 'function', type: 'function_type', module: 'module' },
+  { value: 'output_shape', type: 'output_shape_type', module: 'output_shape_module' },
+] as const;
+
+const LAMBDA_CVES: Record<KerasConfigSource, string> = {
+  // Keras < 2.13 runs the bytecode on load; Keras 3 < 3.11.3 ignores safe_mode for `.h5` files.
+  'keras-h5': 'CVE-2024-3660, CVE-2025-9905',
+  'keras-v3': 'CVE-2024-3660',
+};
+
 class KerasConfigWalk {
   private readonly seen = new Set<string>();
   private readonly scope: Scope;
   private readonly member: string | undefined;
+  private readonly source: KerasConfigSource;
+  readonly layers: KerasLayerSummary[] = [];
 
-  constructor(scope: Scope, member: string | undefined) {
+  constructor(scope: Scope, member: string | undefined, source: KerasConfigSource) {
     this.scope = scope;
     this.member = member;
+    this.source = source;
   }
 
-  private report(ruleId: string, message: string, evidence: string): void {
-    const key = `${ruleId}\n${evidence}`;
+  private report(
+    rule: KerasRule,
+    message: string,
+    evidence: string,
+    layer: KerasLayerSummary | undefined,
+  ): void {
+    if (
+      layer !== undefined &&
+      (layer.risk === undefined || severityRank(rule.severity) > severityRank(layer.risk))
+    ) {
+      layer.risk = rule.severity;
+    }
+    const key = `${rule.id}\n${evidence}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.scope.context.report({
-      ruleId,
+      ruleId: rule.id,
       message,
       evidence,
       ...(this.member !== undefined && { member: this.member }),
     });
   }
 
-  walk(value: Json, depth: number, layer: string | undefined): void {
+  /** `isLayer`: the value sits where Keras expects a layer (a `layers` list, a wrapper's `layer`). */
+  walk(value: Json, depth: number, layer: KerasLayerSummary | undefined, isLayer = false): void {
     if (depth > MAX_DEPTH) {
       throw new LimitError('NESTING_DEPTH', `Keras config nests more than ${MAX_DEPTH} levels`);
     }
     if (typeof value === 'string') {
-      this.checkString(value);
+      this.checkString(value, layer);
       return;
     }
     if (Array.isArray(value)) {
-      for (const item of value) this.walk(item, depth + 1, layer);
+      for (const item of value) this.walk(item, depth + 1, layer, isLayer);
       return;
     }
     if (!isObject(value)) return;
     const config = value.config;
-    const name = (isObject(config) ? stringAt(config, 'name') : undefined) ?? layer;
-    if (stringAt(value, 'class_name') === '__lambda__' && isObject(config)) this.checkLambda(config, name);
-    this.checkReference(value, name);
-    for (const item of Object.values(value)) {
-      this.walk(item, depth + 1, name);
+    const className = stringAt(value, 'class_name');
+    let current = layer;
+    if ((isLayer || depth === 0) && className !== undefined) {
+      current = { className, name: isObject(config) ? stringAt(config, 'name') : undefined };
+      // The outermost object is the model itself, summarised as its class.
+      if (depth > 0) this.layers.push(current);
+      this.checkLayerClass(value, className, current);
+    }
+    if (className === '__lambda__' && isObject(config)) this.checkLambda(stringAt(config, 'code'), current);
+    if (typeof value.function_type === 'string') this.checkKeras2Functions(value, current);
+    else this.checkReference(value, current);
+    for (const [key, item] of Object.entries(value)) {
+      const holdsLayers = (key === 'layers' && Array.isArray(item)) || WRAPPED_LAYER_KEYS.has(key);
+      this.walk(item, depth + 1, current, holdsLayers);
     }
   }
 
-  /** A Keras 3 by-value Lambda function: `{"class_name": "__lambda__", "config": {"code": base64 marshal}}`. */
-  private checkLambda(config: { [key: string]: Json }, layer: string | undefined): void {
-    const code = stringAt(config, 'code');
+  private where(layer: KerasLayerSummary | undefined): string {
+    return layer?.name === undefined ? '' : ` (layer '${layer.name}')`;
+  }
+
+  /** A function stored as base64 marshal'd bytecode: Keras 3 `__lambda__` `code`, Keras 2 `func_dump`. */
+  private checkLambda(code: string | undefined, layer: KerasLayerSummary | undefined): void {
     if (code === undefined) return;
-    const strings = dottedCalls(marshalStrings(decodeBase64(code) ?? new Uint8Array()));
-    const where = layer === undefined ? 'a Lambda layer' : `Lambda layer '${layer}'`;
+    const account = describeLambdaCode(decodeBase64(code) ?? new Uint8Array());
+    const where = layer?.name === undefined ? 'a Lambda layer' : `Lambda layer '${layer.name}'`;
     this.report(
-      KERAS_LAMBDA_BYTECODE.id,
-      `${where} stores a Python function as marshal'd bytecode, which Keras runs when the model is loaded with safe_mode=False or called`,
-      `${layer ?? '__lambda__'}${strings.length > 0 ? `: ${strings.join(', ')}` : ''}`,
+      KERAS_LAMBDA_BYTECODE,
+      `${where} stores a Python function as marshal'd bytecode, which Keras runs when the model is loaded with safe_mode=False or called (${LAMBDA_CVES[this.source]})`,
+      `${layer?.name ?? '__lambda__'}${account === undefined ? '' : `: ${account}`}`,
+      layer,
     );
   }
 
+  /** Keras 2 Lambda functions (see {@link KERAS2_FUNCTION_KEYS}). */
+  private checkKeras2Functions(value: { [key: string]: Json }, layer: KerasLayerSummary | undefined): void {
+    for (const keys of KERAS2_FUNCTION_KEYS) {
+      const stored = value[keys.value];
+      const type = stringAt(value, keys.type);
+      const module = stringAt(value, keys.module);
+      if (type === 'lambda') {
+        const code = Array.isArray(stored) ? stored[0] : stored;
+        this.checkLambda(typeof code === 'string' ? code : undefined, layer);
+        // The rebuilt lambda runs with that module's globals: `system(...)` needs no import under `os`.
+        if (module !== undefined && rootIs(module, CODE_RUNNING_MODULES)) {
+          this.report(
+            KERAS_UNSAFE_REFERENCE,
+            `Lambda bytecode runs with the globals of module ${module}${this.where(layer)}`,
+            module,
+            layer,
+          );
+        }
+      } else if (type === 'function' && typeof stored === 'string') {
+        this.judgeReference(module, stored, layer);
+      }
+    }
+  }
+
   /** `{"module": …, "class_name": …}` (or a function: `"class_name": "function", "config": name`). */
-  private checkReference(value: { [key: string]: Json }, layer: string | undefined): void {
+  private checkReference(value: { [key: string]: Json }, layer: KerasLayerSummary | undefined): void {
     const module = stringAt(value, 'module');
     if (module === undefined) return;
     const className = stringAt(value, 'class_name');
@@ -206,50 +195,104 @@ class KerasConfigWalk {
       className === 'function'
         ? (stringAt(value, 'config') ?? stringAt(value, 'registered_name') ?? className)
         : (className ?? stringAt(value, 'function_name') ?? stringAt(value, 'registered_name') ?? '');
-    const reference = target === '' ? module : `${module}.${target}`;
-    const where = layer === undefined ? '' : ` (layer '${layer}')`;
-    if (rootIs(module, KERAS_MODULE_ROOTS)) {
-      const last = target.split('>').pop() ?? target;
-      if (KERAS_GADGETS.has(last)) {
-        this.report(KERAS_UNSAFE_REFERENCE.id, `Config calls Keras gadget ${reference}${where}`, reference);
-      }
+    this.judgeReference(module, target, layer);
+  }
+
+  /** Judges `module.target`; a bare `target` (no module) is a name Keras looks up among custom objects. */
+  private judgeReference(
+    module: string | undefined,
+    target: string,
+    layer: KerasLayerSummary | undefined,
+  ): void {
+    const reference = module === undefined ? target : target === '' ? module : `${module}.${target}`;
+    const where = this.where(layer);
+    if (module === undefined || rootIs(module, KERAS_MODULE_ROOTS)) {
+      const last = target.split(/[>.]/).pop() ?? target;
+      if (KERAS_GADGETS.has(last)) this.reportGadget(reference, last, layer);
       return;
     }
     if (module === 'builtins' && PLAIN_BUILTINS.has(target)) return;
     if (rootIs(module, CODE_RUNNING_MODULES)) {
+      const cve = this.source === 'keras-v3' ? ' (CVE-2025-1550)' : '';
       this.report(
-        KERAS_UNSAFE_REFERENCE.id,
-        `Config imports ${reference}${where}, which runs code when Keras deserialises it`,
+        KERAS_UNSAFE_REFERENCE,
+        `Config imports ${reference}${where}, which runs code when Keras deserialises it${cve}`,
         reference,
+        layer,
       );
       return;
     }
     this.report(
-      KERAS_CUSTOM_OBJECT.id,
+      KERAS_CUSTOM_OBJECT,
       `Config uses a class or function from outside Keras: ${reference}${where}`,
       reference,
+      layer,
+    );
+  }
+
+  private reportGadget(reference: string, gadget: string, layer: KerasLayerSummary | undefined): void {
+    const cve = gadget === 'get_file' ? 'CVE-2025-8747' : 'CVE-2025-9906';
+    this.report(
+      KERAS_UNSAFE_REFERENCE,
+      `Config calls Keras gadget ${reference}${this.where(layer)} (${cve})`,
+      reference,
+      layer,
+    );
+  }
+
+  /**
+   * A layer saved without a `module` (the Keras 2 format of `.h5` files) is resolved by class name: a name that
+   * is not a built-in layer, or a registered `package>Name`, is a custom object the caller must supply.
+   */
+  private checkLayerClass(value: { [key: string]: Json }, className: string, layer: KerasLayerSummary): void {
+    if (stringAt(value, 'module') !== undefined || isBuiltinLayerClass(className)) return;
+    // Keras 3 saves a class registered with register_keras_serializable as `"module": null` with its
+    // registered name (`package>Name`), which names the package to look for.
+    const reference = stringAt(value, 'registered_name') ?? className;
+    this.report(
+      KERAS_CUSTOM_OBJECT,
+      `Layer class ${reference}${this.where(layer)} is not a built-in Keras layer; loading resolves it from custom objects or a registered package`,
+      reference,
+      layer,
     );
   }
 
   /** Dotted gadget paths anywhere in the config, including in strings (a `registered_name`, a function field). */
-  private checkString(text: string): void {
+  private checkString(text: string, layer: KerasLayerSummary | undefined): void {
     if (text.length > 1024) return;
     const match = /[.>](enable_unsafe_deserialization|get_file)$/.exec(text);
     if (match === null) return;
-    if (match[1] === 'get_file' && !/(?:^|\.)utils(?:\.|>|$)|file_utils/.test(text)) return;
-    this.report(KERAS_UNSAFE_REFERENCE.id, `Config names Keras gadget ${text}`, text);
+    const gadget = match[1] ?? '';
+    if (gadget === 'get_file' && !/(?:^|\.)utils(?:\.|>|$)|file_utils/.test(text)) return;
+    this.reportGadget(text, gadget, layer);
   }
 }
 
-/** Parses and analyses the text of a Keras v3 `config.json`. */
-export function analyseKerasConfig(scope: Scope, member: string | undefined, text: string): void {
+/** The walked layers as `inspect` lines (`Dense 'dense'`), risky ones marked. */
+export function kerasLayerItems(summary: KerasConfigSummary): ModelItem[] {
+  return summary.layers.map((layer) => ({
+    text: layer.name === undefined ? layer.className : `${layer.className} '${layer.name}'`,
+    ...(layer.risk !== undefined && { risk: layer.risk }),
+  }));
+}
+
+/** Parses and analyses the text of a Keras config (`config.json`, or an `.h5` file's `model_config`). */
+export function analyseKerasConfig(
+  scope: Scope,
+  member: string | undefined,
+  text: string,
+  source: KerasConfigSource = 'keras-v3',
+): KerasConfigSummary {
   let parsed: Json;
   try {
     parsed = JSON.parse(text) as Json;
   } catch (error) {
-    throw new ParseError('INVALID_VALUE', `Keras config.json is not JSON: ${String(error)}`);
+    throw new ParseError('INVALID_VALUE', `Keras config is not JSON: ${String(error)}`);
   }
-  new KerasConfigWalk(scope, member).walk(parsed, 0, undefined);
+  const walk = new KerasConfigWalk(scope, member, source);
+  walk.walk(parsed, 0, undefined);
+  const modelClass = isObject(parsed) ? stringAt(parsed, 'class_name') : undefined;
+  return { modelClass, layers: walk.layers };
 }
 
 /** Reads a `.keras` archive's `config.json` member (bounded) and analyses it. */
@@ -270,5 +313,15 @@ export async function scanKerasConfig(scope: Scope, content: Content): Promise<v
   } catch {
     throw new ParseError('INVALID_VALUE', 'Keras config.json is not UTF-8');
   }
-  analyseKerasConfig(scope, content.member, text);
+  const summary = analyseKerasConfig(scope, content.member, text, 'keras-v3');
+  scope.describe({
+    ...(content.member !== undefined && { member: content.member }),
+    format: 'keras-config',
+    framework: 'keras',
+    properties: {
+      ...(summary.modelClass !== undefined && { model_class: summary.modelClass }),
+      layers: String(summary.layers.length),
+    },
+    ...(scope.detail && { sections: [section('layers', kerasLayerItems(summary))] }),
+  });
 }

@@ -1,4 +1,5 @@
 import { ParseError } from '../../core/errors.js';
+import { section } from '../../core/model-part.js';
 import type { BufferedReader } from '../../targets/reader.js';
 import type { Content } from './content.js';
 import { scanOnePickle } from './pickle/index.js';
@@ -6,6 +7,7 @@ import { isDict, parsePyLiteral, type PyLiteral } from './py-literal.js';
 import { NUMPY_OBJECT_ARRAY } from './rules.js';
 import { pickleOptions, type Scope } from './scope.js';
 import { dtypeItem } from './numpy-dtype.js';
+import { clip } from './describe-util.js';
 
 const MAGIC_BYTES = 6;
 /** numpy caps headers at 10 000 bytes unless pickles are allowed; anything near this bound is hostile. */
@@ -117,11 +119,12 @@ async function readNpyHeader(reader: BufferedReader): Promise<NpyHeader> {
  */
 export async function scanNumpy(scope: Scope, content: Content): Promise<void> {
   const header = await readNpyHeader(content.reader);
+  describeArray(scope, content, header);
   if (header.hasObject) {
     scope.context.report({
       ruleId: NUMPY_OBJECT_ARRAY.id,
       message: 'NumPy array with an object dtype: its data is a pickle, loaded only with allow_pickle=True',
-      evidence: `descr ${JSON.stringify(header.descr, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`,
+      evidence: `descr ${descrText(header.descr)}`,
       ...(content.member !== undefined && { member: content.member }),
     });
     await scanOnePickle(content.reader, scope.context, pickleOptions(scope, content));
@@ -131,6 +134,36 @@ export async function scanNumpy(scope: Scope, content: Content): Promise<void> {
   if (!(await content.reader.atEnd())) {
     throw new ParseError('BAD_STRUCTURE', 'trailing data after the array', content.reader.offset);
   }
+}
+
+/** The descr as JSON text (`"<f4"`, `[["a", "<i8"]]`). */
+function descrText(descr: PyLiteral): string {
+  return JSON.stringify(descr, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+}
+
+/** Records the array: one tensor, its element count, dtype and shape; an object dtype marked in `inspect`. */
+function describeArray(scope: Scope, content: Content, header: NpyHeader): void {
+  const dtype = clip(typeof header.descr === 'string' ? header.descr : descrText(header.descr));
+  // Python's spelling of the shape tuple: `(5,)` for one dimension.
+  const shape = header.shape.length === 1 ? `(${header.shape[0]},)` : `(${header.shape.join(', ')})`;
+  scope.describe({
+    ...(content.member !== undefined && { member: content.member }),
+    format: 'numpy',
+    framework: 'numpy',
+    tensors: 1,
+    parameters: Number(product(header.shape, 'shape')),
+    properties: { dtype, shape, ...(header.hasObject && { 'object dtype': 'yes (pickled data)' }) },
+    ...(scope.detail && {
+      sections: [
+        section('arrays', [
+          {
+            text: `${dtype} ${shape}${header.hasObject ? ' — Python objects, stored as a pickle' : ''}`,
+            ...(header.hasObject && { risk: NUMPY_OBJECT_ARRAY.severity }),
+          },
+        ]),
+      ],
+    }),
+  });
 }
 
 /** Skips numeric array data, which is never interpreted; too little of it means truncation or a lying header. */

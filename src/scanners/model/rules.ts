@@ -1,4 +1,13 @@
 import { defineRule } from '../../core/rule.js';
+import {
+  BUNDLE_EXTRACTION_ESCAPE,
+  BUNDLE_REFERENCE_OUTSIDE,
+  HF_REMOTE_CODE,
+  MLFLOW_BUNDLED_CODE,
+  MLFLOW_CUSTOM_LOADER,
+} from './bundle-rules.js';
+import { TORCHSCRIPT_CUSTOM_NAMESPACE, TORCHSCRIPT_PYTHON_OP } from './torchscript-rules.js';
+import { TF_FILE_OP, TF_PYTHON_OP, TF_UNLISTED_OP } from './tensorflow/rules.js';
 
 export const PICKLE_DANGEROUS_CALLABLE = defineRule({
   id: 'MODEL-PICKLE-001',
@@ -225,8 +234,8 @@ export const KERAS_LAMBDA_BYTECODE = defineRule({
   domain: 'model',
   title: 'Keras model contains a Lambda layer with Python bytecode',
   description:
-    'The `config.json` of a Keras v3 `.keras` archive serialises a Lambda function by value ' +
-    '(`{"class_name": "__lambda__", "config": {"code": <base64 marshal>}}`). Keras rebuilds it with ' +
+    'The config of a Keras model (a `.keras` `config.json`, an `.h5` `model_config`) serialises a Lambda function ' +
+    'by value (`__lambda__` `code`, or Keras 2 `func_dump` bytecode). Keras rebuilds it with ' +
     '`marshal.loads` and runs it when the model is loaded with `safe_mode=False` or called; bypasses of ' +
     'safe_mode (CVE-2024-3660, CVE-2025-9905) run it on a plain `load_model`. The bytecode is arbitrary code.',
   fix: 'Do not load the model. Rebuild the Lambda as a registered custom layer whose code you review, or obtain the model from a trusted source; keep Keras up to date and never pass `safe_mode=False`.',
@@ -242,7 +251,7 @@ export const KERAS_UNSAFE_REFERENCE = defineRule({
   domain: 'model',
   title: 'Keras config references a module or function that runs code on load',
   description:
-    'An object in the `config.json` of a Keras v3 archive names a `module` that runs commands, evaluates code ' +
+    'An object in a Keras config (`.keras` `config.json`, `.h5` `model_config`) names a `module` that runs code ' +
     'or loads native code (`os`, `subprocess`, `builtins.eval`, `importlib`, …), which Keras imports while ' +
     'deserialising (the safe_mode bypass family of CVE-2025-1550), or a Keras gadget: `keras.utils.get_file` ' +
     'downloads and writes files on load (CVE-2025-8747), `keras.config.enable_unsafe_deserialization` turns ' +
@@ -260,8 +269,8 @@ export const KERAS_CUSTOM_OBJECT = defineRule({
   domain: 'model',
   title: 'Keras config uses a class or function from outside Keras',
   description:
-    'An object in the `config.json` of a Keras v3 archive names a `module` outside Keras (`keras`, ' +
-    '`keras.src.*`, `tf_keras`, `tensorflow.keras`): a custom layer, loss, metric or function. Loading the ' +
+    'An object in a Keras config names a `module` outside Keras (`keras`, `keras.src.*`, `tf_keras`, ' +
+    '`tensorflow.keras`), or a Keras 2 layer a class Keras does not ship: a custom layer, loss or function. Loading the ' +
     'model imports that module and runs its code, which the archive does not contain and cannot vouch for.',
   fix: 'Check that the module belongs to code you trust and have installed on purpose; otherwise do not load the model.',
   severity: 'medium',
@@ -288,4 +297,14 @@ export const MODEL_RULES = [
   KERAS_LAMBDA_BYTECODE,
   KERAS_UNSAFE_REFERENCE,
   KERAS_CUSTOM_OBJECT,
+  BUNDLE_EXTRACTION_ESCAPE,
+  BUNDLE_REFERENCE_OUTSIDE,
+  MLFLOW_CUSTOM_LOADER,
+  MLFLOW_BUNDLED_CODE,
+  HF_REMOTE_CODE,
+  TORCHSCRIPT_CUSTOM_NAMESPACE,
+  TORCHSCRIPT_PYTHON_OP,
+  TF_PYTHON_OP,
+  TF_FILE_OP,
+  TF_UNLISTED_OP,
 ] as const;

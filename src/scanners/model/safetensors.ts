@@ -1,5 +1,7 @@
+import { section } from '../../core/model-part.js';
 import { SAFETENSORS_MAX_HEADER_BYTES } from './classify.js';
 import type { Content } from './content.js';
+import { clip, parameterTotal } from './describe-util.js';
 import { SAFETENSORS_MALFORMED } from './rules.js';
 import type { Scope } from './scope.js';
 
@@ -155,8 +157,13 @@ function checkMetadata(problems: Problems, metadata: unknown): void {
   }
 }
 
-/** Parses the header text; returns the tensors' byte ranges, or undefined when it is not a JSON object. */
-function checkHeader(problems: Problems, raw: Uint8Array, scope: Scope): Tensor[] | undefined {
+interface CheckedHeader {
+  readonly header: Record<string, unknown>;
+  readonly ranges: Tensor[];
+}
+
+/** Parses the header text; returns it with the tensors' byte ranges, or undefined when it is not a JSON object. */
+function checkHeader(problems: Problems, raw: Uint8Array, scope: Scope): CheckedHeader | undefined {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
@@ -187,7 +194,46 @@ function checkHeader(problems: Problems, raw: Uint8Array, scope: Scope): Tensor[
       if (tensor !== undefined) tensors.push(tensor);
     }
   }
-  return tensors;
+  return { header, ranges: tensors };
+}
+
+/**
+ * Records the tensors (name, dtype, shape) and `__metadata__` the header declares. Entries the checks found
+ * malformed are listed as far as they read; only well-formed shapes count towards the parameters.
+ */
+function describeHeader(scope: Scope, content: Content, header: Record<string, unknown>): void {
+  const metadata = isRecord(header[METADATA_KEY]) ? header[METADATA_KEY] : {};
+  const tensors = Object.entries(header).filter(([name]) => name !== METADATA_KEY);
+  const shapes = tensors.flatMap(([, info]) =>
+    isRecord(info) && Array.isArray(info.shape) && info.shape.every(isCount) ? [info.shape] : [],
+  );
+  const format = metadata.format;
+  scope.describe({
+    ...(content.member !== undefined && { member: content.member }),
+    format: 'safetensors',
+    tensors: tensors.length,
+    parameters: parameterTotal(shapes),
+    ...(typeof format === 'string' && { properties: { format: clip(format) } }),
+    ...(scope.detail && {
+      sections: [
+        section(
+          'tensors',
+          tensors.map(([name, info]) => {
+            const { dtype, shape } = isRecord(info) ? info : {};
+            return {
+              text: `${clip(name)} ${clip(String(dtype))} ${clip(Array.isArray(shape) ? JSON.stringify(shape) : '?')}`,
+            };
+          }),
+        ),
+        section(
+          'metadata',
+          Object.entries(metadata).map(([key, value]) => ({
+            text: `${clip(key)}=${clip(typeof value === 'string' ? value : JSON.stringify(value))}`,
+          })),
+        ),
+      ].filter((part) => part.items.length > 0),
+    }),
+  });
 }
 
 /** Reads the length and the header; returns the header bytes, or undefined after noting why there are none. */
@@ -243,8 +289,11 @@ async function checkDataLength(problems: Problems, content: Content, wanted: num
 export async function scanSafetensors(scope: Scope, content: Content): Promise<void> {
   const problems: Problems = new Map();
   const raw = await readHeader(problems, content);
-  const tensors = raw === undefined ? undefined : checkHeader(problems, raw, scope);
-  if (tensors !== undefined) await checkDataLength(problems, content, checkLayout(problems, tensors));
+  const checked = raw === undefined ? undefined : checkHeader(problems, raw, scope);
+  if (checked !== undefined) {
+    await checkDataLength(problems, content, checkLayout(problems, checked.ranges));
+    describeHeader(scope, content, checked.header);
+  }
   for (const [kind, message] of problems) {
     scope.context.report({
       ruleId: SAFETENSORS_MALFORMED.id,

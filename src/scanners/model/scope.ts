@@ -1,4 +1,5 @@
 import { LimitError } from '../../core/errors.js';
+import { section, type ModelPart } from '../../core/model-part.js';
 import type { ScanContext } from '../../core/scanner.js';
 import { contentFromBytes, joinMember, type Content } from './content.js';
 import type { PickleScanOptions } from './pickle/index.js';
@@ -11,6 +12,10 @@ export interface Scope {
   readonly scan: (content: Content) => Promise<string>;
   /** The folder on disk holding the scanned file, when it is a file on disk (ONNX external data lives there). */
   readonly folder?: string;
+  /** Records what a format handler learnt about a model it read (ML-BOM, `mlsec inspect`). */
+  readonly describe: (part: ModelPart) => void;
+  /** True when handlers should also build {@link ModelPart.sections} (`mlsec inspect`); cheap facts always. */
+  readonly detail: boolean;
 }
 
 /** Errors that end the whole file rather than one member: the time limit. */
@@ -30,5 +35,14 @@ export function pickleOptions(scope: Scope, content: Content): PickleScanOptions
     scanNested: async (bytes, label) => {
       await scope.scan(contentFromBytes(bytes, joinMember(content.member, label), label, content.depth + 1));
     },
+    ...(scope.detail && {
+      describeProgram: (member, program) => {
+        scope.describe({
+          ...(member !== undefined && { member }),
+          format: 'pickle',
+          sections: [section('program', program)],
+        });
+      },
+    }),
   };
 }

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { assembleReport } from '../../core/assemble.js';
 import { CollectingContext } from '../../core/context.js';
 import type { RawFinding } from '../../core/finding.js';
+import type { ModelPart } from '../../core/model-part.js';
 import { DEFAULT_LIMITS, type Limits } from '../../core/limits.js';
 import { scanFile } from '../../core/scan-file.js';
 import type { ScanSettings } from '../../core/scanner.js';
@@ -19,34 +20,46 @@ export interface TestScan {
   /** The detected format; undefined when the scanner does not claim the file. */
   readonly format: string | undefined;
   readonly findings: readonly RawFinding[];
+  /** What the handlers described (ML-BOM facts, and `inspect` sections when scanned with `detail`). */
+  readonly models: readonly ModelPart[];
 }
 
-function testSettings(limits: Partial<Limits>): ScanSettings {
-  return { limits: { ...DEFAULT_LIMITS, ...limits }, pickle: { allowGlobals: [], denyGlobals: [] } };
+/** Scan options for tests: limits to override, and `detail` to build `inspect` sections. */
+export interface TestScanOptions extends Partial<Limits> {
+  readonly detail?: boolean;
 }
 
-function testContext(limits: Partial<Limits> = {}): CollectingContext {
-  return new CollectingContext(testSettings(limits));
+function testSettings(options: TestScanOptions): ScanSettings {
+  const { detail, ...limits } = options;
+  return {
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    pickle: { allowGlobals: [], denyGlobals: [] },
+    ...(detail === true && { detail }),
+  };
 }
 
-export async function scanFileForTest(path: string, limits: Partial<Limits> = {}): Promise<TestScan> {
+export async function scanFileForTest(path: string, options: TestScanOptions = {}): Promise<TestScan> {
   const outcome = await scanFile(
     { absolutePath: path, displayPath: basename(path) },
     [modelScanner],
-    testSettings(limits),
+    testSettings(options),
   );
-  return { format: outcome?.format, findings: outcome?.findings ?? [] };
+  return { format: outcome?.format, findings: outcome?.findings ?? [], models: outcome?.models ?? [] };
 }
 
 /** Scans bytes as the content of a file called `name`, bypassing `detect`. */
 export async function scanBytesForTest(
   bytes: Uint8Array,
   name: string,
-  limits: Partial<Limits> = {},
+  options: TestScanOptions = {},
 ): Promise<TestScan> {
-  const context = testContext(limits);
-  const format = await scanContent(createScope(context), contentFromBytes(bytes, undefined, name, 0));
-  return { format, findings: context.findings };
+  const context = new CollectingContext(testSettings(options));
+  const models: ModelPart[] = [];
+  const format = await scanContent(
+    createScope(context, undefined, models),
+    contentFromBytes(bytes, undefined, name, 0),
+  );
+  return { format, findings: context.findings, models };
 }
 
 /** Rule ids of the findings, sorted, for compact assertions. */

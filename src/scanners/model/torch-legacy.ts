@@ -30,6 +30,13 @@ export async function scanLegacyTorch(scope: Scope, content: Content): Promise<v
   await scanOnePickle(reader, context, options);
   const data = await scanOnePickle(reader, context, options);
   const keys = await scanOnePickle(reader, context, options);
+  scope.describe({
+    ...(content.member !== undefined && { member: content.member }),
+    format: 'pytorch-legacy',
+    framework: 'pytorch',
+    // The last pickle lists the storage keys; tensors may share storages, so this is not a tensor count.
+    ...(Array.isArray(keys.value) && { properties: { storages: String(keys.value.length) } }),
+  });
   const plan = storagePlan(keys.value, data.storages);
   if (plan === undefined) {
     await scanUnaccountedBytes(scope, content);

@@ -10,6 +10,7 @@ import {
   METHOD_DEFLATED,
   METHOD_STORED,
   SECURITY_FLAGS,
+  isZipSymlink,
   localHeaderMismatches,
   readLocalHeader,
   type LocalHeader,
@@ -18,8 +19,11 @@ import {
 } from '../../targets/zip.js';
 import { joinMember, type Content } from './content.js';
 import { ArchiveReporter } from './archive-report.js';
+import { checkLinkTarget, checkMemberName, zipLinkTarget } from './archive-names.js';
+import { decompressLimits } from './decompression-budget.js';
 import { isFileWide, type Scope } from './scope.js';
 import { scanKerasConfig } from './keras.js';
+import { TorchScriptCode, describeTorchArchive, isTorchScriptCode } from './torchscript-code.js';
 
 export type ZipFlavour = 'pytorch-zip' | 'torchscript' | 'npz' | 'keras' | 'zip';
 
@@ -89,7 +93,8 @@ function reportDirectoryProblems(
 /**
  * Scans every member of a zip whose central directory has been read, the way torch's miniz reader reads it:
  * whatever the headers claim about CRC, flags or names, the data the central directory points to is scanned.
- * Each disagreement between what loaders and `zipfile`-based tools would see is reported (MODEL-ARCHIVE-001).
+ * Each disagreement between what loaders and `zipfile`-based tools would see is reported (MODEL-ARCHIVE-001),
+ * and each member name or symlink that extraction would place outside the target folder (MODEL-BUNDLE-001).
  */
 export async function scanZipMembers(
   scope: Scope,
@@ -99,11 +104,15 @@ export async function scanZipMembers(
 ): Promise<ZipFlavour> {
   const flavour = zipFlavour(directory.entries, parent.name);
   const reporter = new ArchiveReporter(scope, parent.member);
+  const code = flavour === 'torchscript' ? new TorchScriptCode(scope) : undefined;
   try {
     reportDirectoryProblems(scope, reporter, parent, directory);
-    await scanEntries(scope, reporter, parent, access, directory.entries, flavour);
+    await scanEntries(scope, reporter, parent, access, directory.entries, flavour, code);
   } finally {
     reporter.summarise();
+  }
+  if (flavour === 'pytorch-zip' || flavour === 'torchscript') {
+    describeTorchArchive(scope, parent.member, flavour, directory.entries, code);
   }
   return flavour;
 }
@@ -116,12 +125,14 @@ async function scanEntries(
   access: RandomAccess,
   entries: readonly ZipEntry[],
   flavour: ZipFlavour,
+  code: TorchScriptCode | undefined,
 ): Promise<void> {
   const torch = flavour === 'pytorch-zip' || flavour === 'torchscript';
   for (const entry of entries) {
     scope.context.checkDeadline();
-    if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
     const label = joinMember(parent.member, entry.name);
+    checkMemberName(reporter, label, entry.name);
+    if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
     try {
       const local = await readLocalHeader(access, entry);
       const mismatches = localHeaderMismatches(entry, local);
@@ -139,6 +150,12 @@ async function scanEntries(
           `FLAG_BITS 0x${flags.toString(16)}`,
           `Encryption/patch flag bits 0x${flags.toString(16)} set: zipfile refuses the member, torch reads it as plain data`,
         );
+      }
+      if (isZipSymlink(entry)) {
+        // Its data is the link target, which `unzip` turns into a link; Python's zipfile writes it as a file.
+        const target = await zipLinkTarget(access, entry, local, decompressLimits(scope.context), label);
+        checkLinkTarget(reporter, label, entry.name, 'symbolic', target);
+        continue;
       }
       if (torch && isTensorStorage(entry.name)) continue;
       if (declaresBomb(entry, scope.context.settings.limits.maxCompressionRatio)) {
@@ -164,7 +181,7 @@ async function scanEntries(
           `Compression method ${entry.method}: ${readers}`,
         );
       }
-      await scanMember(scope, reporter, access, entry, local, label, parent.depth + 1, flavour);
+      await scanMember(scope, reporter, access, entry, local, label, parent.depth + 1, flavour, code);
     } catch (error) {
       if (isFileWide(error)) throw error;
       reportUnreadable(scope.context, error, label);
@@ -181,9 +198,10 @@ async function scanMember(
   label: string,
   depth: number,
   flavour: ZipFlavour,
+  code: TorchScriptCode | undefined,
 ): Promise<void> {
   const source = new Crc32Source(
-    await openZipEntry(access, entry, local, scope.context.settings.limits, label),
+    await openZipEntry(access, entry, local, decompressLimits(scope.context), label),
   );
   const range = storedRange(entry, local);
   const content: Content = {
@@ -196,8 +214,10 @@ async function scanMember(
     torchScript: flavour === 'torchscript',
   };
   try {
-    // The weights member (`model.weights.h5`) holds only tensors and is not parsed (docs/rules/MODEL-KERAS-001.md).
+    // The weights member (`model.weights.h5`) is classified like any member: HDF5, read by keras-h5.ts.
     if (flavour === 'keras' && entry.name === 'config.json') await scanKerasConfig(scope, content);
+    // TorchScript source is text the loader compiles, not a model file: it is tokenised, never classified.
+    else if (code !== undefined && isTorchScriptCode(entry.name)) await code.scan(content);
     else await scope.scan(content);
   } finally {
     await source.close();

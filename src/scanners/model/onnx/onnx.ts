@@ -7,6 +7,7 @@ import type { Content } from '../content.js';
 import { ONNX_CUSTOM_DOMAIN, ONNX_EXTERNAL_DATA_OUTSIDE } from '../rules.js';
 import type { Scope } from '../scope.js';
 import { ONNX_DESCRIPTOR } from './descriptor.js';
+import { OnnxFacts, describeOnnx } from './describe.js';
 
 const root = protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
 const StringStringEntry = root.lookupType('onnx.StringStringEntryProto');
@@ -16,6 +17,10 @@ const OperatorSetId = root.lookupType('onnx.OperatorSetIdProto');
 const STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml']);
 /** Graphs nest inside node attributes (If, Loop, Scan); deeper than this is refused, not followed. */
 const MAX_MESSAGE_DEPTH = 64;
+/** Dimensions of one tensor; ONNX Runtime and NumPy stop far below this. */
+const MAX_TENSOR_DIMS = 1024;
+/** Opset imports listed for the model; real models have a handful. */
+const MAX_OPSETS = 100;
 /** Largest string or leaf message read into memory (names, domains, external-data entries, opset ids). */
 const MAX_LEAF_BYTES = 1024 * 1024;
 
@@ -25,6 +30,9 @@ const LENGTH_DELIMITED = 2;
 const FIXED32 = 5;
 
 /** Field numbers from onnx.proto (vendored beside this file). */
+const MODEL_IR_VERSION = 1;
+const MODEL_PRODUCER_NAME = 2;
+const MODEL_PRODUCER_VERSION = 3;
 const MODEL_GRAPH = 7;
 const MODEL_OPSET_IMPORT = 8;
 const MODEL_FUNCTIONS = 25;
@@ -33,6 +41,7 @@ const FUNCTION_OPSET_IMPORT = 9;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
 const GRAPH_SPARSE_INITIALIZER = 15;
+const NODE_OP_TYPE = 4;
 const NODE_DOMAIN = 7;
 const NODE_ATTRIBUTE = 5;
 const ATTRIBUTE_TENSOR = 5;
@@ -43,6 +52,8 @@ const ATTRIBUTE_SPARSE_TENSOR = 22;
 const ATTRIBUTE_SPARSE_TENSORS = 23;
 const SPARSE_VALUES = 1;
 const SPARSE_INDICES = 2;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
 const TENSOR_NAME = 8;
 const TENSOR_EXTERNAL_DATA = 13;
 
@@ -55,6 +66,8 @@ interface Walk {
   readonly locations: Map<string, string>;
   /** In-folder external-data locations → the tensor that names it (checked for symbolic links on disk). */
   readonly inFolder: Map<string, string>;
+  /** What the model declares, for the ML-BOM and `inspect`. */
+  readonly facts: OnnxFacts;
 }
 
 async function readVarint(reader: BufferedReader, end: number): Promise<number> {
@@ -97,21 +110,29 @@ async function takeExactly(reader: BufferedReader, count: number): Promise<Uint8
 }
 
 type FieldHandler = (field: number, end: number) => Promise<boolean>;
+type VarintHandler = (field: number, value: number) => void;
 
 /**
  * Walks the fields of one message that ends at `end` (an offset of the reader). For each length-delimited field
  * `handle` is called with the field's end; it reads the field and returns true, or returns false to have it
  * skipped. The top-level message (`end` undefined) ends with the data. Other wire types are skipped; groups, which onnx.proto does not use, are refused as malformed.
  */
-async function walkMessage(walk: Walk, end: number | undefined, handle: FieldHandler): Promise<void> {
+async function walkMessage(
+  walk: Walk,
+  end: number | undefined,
+  handle: FieldHandler,
+  onVarint?: VarintHandler,
+): Promise<void> {
   const reader = walk.reader;
   while (end === undefined ? !(await reader.atEnd()) : reader.offset < end) {
     const tag = await readVarint(reader, end ?? Infinity);
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
     if (field === 0) throw new ParseError('BAD_STRUCTURE', 'protobuf field number 0', reader.offset);
-    if (wire === VARINT) await readVarint(reader, end ?? Infinity);
-    else if (wire === FIXED64) await skipExactly(reader, 8);
+    if (wire === VARINT) {
+      const value = await readVarint(reader, end ?? Infinity);
+      onVarint?.(field, value);
+    } else if (wire === FIXED64) await skipExactly(reader, 8);
     else if (wire === FIXED32) await skipExactly(reader, 4);
     else if (wire === LENGTH_DELIMITED) {
       const length = await readVarint(reader, end ?? Infinity);
@@ -147,9 +168,24 @@ function noteDomain(walk: Walk, domain: string, where: string): void {
   if (!STANDARD_DOMAINS.has(domain) && !walk.domains.has(domain)) walk.domains.set(domain, where);
 }
 
-async function opsetImport(walk: Walk, end: number): Promise<void> {
+async function opsetImport(walk: Walk, end: number, model: boolean): Promise<void> {
   const opset = await decodeLeaf(walk, end, OperatorSetId);
   noteDomain(walk, String(opset.domain), 'opset_import');
+  if (model && walk.facts.opsets.length < MAX_OPSETS)
+    walk.facts.opsets.push({ domain: String(opset.domain), version: String(opset.version) });
+}
+
+/** Adds one dimension to a tensor's shape, refusing shapes no runtime accepts (a memory bomb otherwise). */
+function addDimension(dims: number[], value: number): void {
+  if (dims.length >= MAX_TENSOR_DIMS) {
+    throw new LimitError('MEMORY', `ONNX tensor with more than ${MAX_TENSOR_DIMS} dimensions`);
+  }
+  dims.push(value);
+}
+
+/** Packed repeated `dims`, as proto3 writers emit them. */
+async function packedDims(walk: Walk, end: number, dims: number[]): Promise<void> {
+  while (walk.reader.offset < end) addDimension(dims, await readVarint(walk.reader, end));
 }
 
 /**
@@ -161,23 +197,39 @@ export function escapesModelFolder(location: string): boolean {
   return location.split(/[/\\]/).some((part) => part === '..');
 }
 
-/** A TensorProto: only its name and external_data entries are read; raw_data and typed data are skipped. */
-async function tensor(walk: Walk, end: number, depth: number): Promise<void> {
+/**
+ * A TensorProto: only its name, shape, type and external_data entries are read; raw_data and typed data are
+ * skipped. A graph `initializer` is recorded as one of the model's weights.
+ */
+async function tensor(walk: Walk, end: number, depth: number, initializer = false): Promise<void> {
   checkDepth(depth);
   let name = '';
+  let dataType = 0;
+  const dims: number[] = [];
   const locations: string[] = [];
-  await walkMessage(walk, end, async (field, fieldEnd) => {
-    if (field === TENSOR_NAME) name = await readString(walk, fieldEnd);
-    else if (field === TENSOR_EXTERNAL_DATA) {
-      const entry = await decodeLeaf(walk, fieldEnd, StringStringEntry);
-      if (entry.key === 'location') locations.push(String(entry.value));
-    } else return false;
-    return true;
-  });
+  await walkMessage(
+    walk,
+    end,
+    async (field, fieldEnd) => {
+      if (field === TENSOR_NAME) name = await readString(walk, fieldEnd);
+      else if (field === TENSOR_DIMS) await packedDims(walk, fieldEnd, dims);
+      else if (field === TENSOR_EXTERNAL_DATA) {
+        const entry = await decodeLeaf(walk, fieldEnd, StringStringEntry);
+        if (entry.key === 'location') locations.push(String(entry.value));
+      } else return false;
+      return true;
+    },
+    (field, value) => {
+      if (field === TENSOR_DIMS) addDimension(dims, value);
+      else if (field === TENSOR_DATA_TYPE) dataType = value;
+    },
+  );
   for (const location of locations) {
     const found = escapesModelFolder(location) ? walk.locations : walk.inFolder;
     if (!found.has(location)) found.set(location, name);
+    walk.facts.addExternalData(name, location, found === walk.locations);
   }
+  if (initializer) walk.facts.addInitializer({ name, dims, dataType });
 }
 
 async function sparseTensor(walk: Walk, end: number, depth: number): Promise<void> {
@@ -203,12 +255,18 @@ async function attribute(walk: Walk, end: number, depth: number): Promise<void> 
 
 async function node(walk: Walk, end: number, depth: number): Promise<void> {
   checkDepth(depth);
+  let domain = '';
+  let opType = '';
   await walkMessage(walk, end, async (field, fieldEnd) => {
-    if (field === NODE_DOMAIN) noteDomain(walk, await readString(walk, fieldEnd), 'node');
+    if (field === NODE_DOMAIN) {
+      domain = await readString(walk, fieldEnd);
+      noteDomain(walk, domain, 'node');
+    } else if (field === NODE_OP_TYPE) opType = await readString(walk, fieldEnd);
     else if (field === NODE_ATTRIBUTE) await attribute(walk, fieldEnd, depth + 1);
     else return false;
     return true;
   });
+  walk.facts.addNode(STANDARD_DOMAINS.has(domain) ? opType : `${domain}::${opType}`);
 }
 
 async function graph(walk: Walk, end: number, depth: number): Promise<void> {
@@ -216,7 +274,7 @@ async function graph(walk: Walk, end: number, depth: number): Promise<void> {
   walk.scope.context.checkDeadline();
   await walkMessage(walk, end, async (field, fieldEnd) => {
     if (field === GRAPH_NODE) await node(walk, fieldEnd, depth + 1);
-    else if (field === GRAPH_INITIALIZER) await tensor(walk, fieldEnd, depth + 1);
+    else if (field === GRAPH_INITIALIZER) await tensor(walk, fieldEnd, depth + 1, true);
     else if (field === GRAPH_SPARSE_INITIALIZER) await sparseTensor(walk, fieldEnd, depth + 1);
     else return false;
     return true;
@@ -226,7 +284,7 @@ async function graph(walk: Walk, end: number, depth: number): Promise<void> {
 async function modelFunction(walk: Walk, end: number, depth: number): Promise<void> {
   await walkMessage(walk, end, async (field, fieldEnd) => {
     if (field === FUNCTION_NODE) await node(walk, fieldEnd, depth + 1);
-    else if (field === FUNCTION_OPSET_IMPORT) await opsetImport(walk, fieldEnd);
+    else if (field === FUNCTION_OPSET_IMPORT) await opsetImport(walk, fieldEnd, false);
     else return false;
     return true;
   });
@@ -276,18 +334,29 @@ async function linkedOutside(
  */
 export async function scanOnnx(scope: Scope, content: Content): Promise<void> {
   const reader = content.reader;
-  const walk: Walk = { reader, scope, domains: new Map(), locations: new Map(), inFolder: new Map() };
+  const facts = new OnnxFacts();
+  const walk: Walk = { reader, scope, domains: new Map(), locations: new Map(), inFolder: new Map(), facts };
   const seen = { graph: false };
-  await walkMessage(walk, undefined, async (field, fieldEnd) => {
-    if (field === MODEL_GRAPH) {
-      seen.graph = true;
-      await graph(walk, fieldEnd, 1);
-    } else if (field === MODEL_OPSET_IMPORT) await opsetImport(walk, fieldEnd);
-    else if (field === MODEL_FUNCTIONS) await modelFunction(walk, fieldEnd, 1);
-    else return false;
-    return true;
-  });
+  await walkMessage(
+    walk,
+    undefined,
+    async (field, fieldEnd) => {
+      if (field === MODEL_GRAPH) {
+        seen.graph = true;
+        await graph(walk, fieldEnd, 1);
+      } else if (field === MODEL_OPSET_IMPORT) await opsetImport(walk, fieldEnd, true);
+      else if (field === MODEL_FUNCTIONS) await modelFunction(walk, fieldEnd, 1);
+      else if (field === MODEL_PRODUCER_NAME) facts.producerName = await readString(walk, fieldEnd);
+      else if (field === MODEL_PRODUCER_VERSION) facts.producerVersion = await readString(walk, fieldEnd);
+      else return false;
+      return true;
+    },
+    (field, value) => {
+      if (field === MODEL_IR_VERSION) facts.irVersion = value;
+    },
+  );
   if (!seen.graph) throw new ParseError('BAD_STRUCTURE', 'not an ONNX model: no graph');
+  describeOnnx(scope, content.member, facts);
   const member = content.member !== undefined ? { member: content.member } : {};
   for (const [location, tensorName] of walk.locations) {
     scope.context.report({

@@ -9,7 +9,8 @@
  * allowed; data/generate_data.py makes the JSON) · names.ts (canonical spellings) · evidence.ts (rendering) ·
  * findings.ts (dedup) · contexts.ts (wrapping contexts) · joblib.ts (raw array data) · joblib-plain.ts (that data
  * read as plain pickle) · memo.ts (bounded memo) · values.ts (symbolic values) · text.ts (protocol-0 text
- * arguments) · testing.ts (test context and opcode assembler).
+ * arguments) · testing.ts (test context and opcode assembler) · render.ts, render-record.ts, render-layout.ts
+ * (the pseudo-Python program that `mlsec inspect` shows).
  */
 import { LimitError, ParseError } from '../../../core/errors.js';
 import type { ScanContext } from '../../../core/scanner.js';
@@ -17,12 +18,15 @@ import { reportUnreadable } from '../../../core/unreadable.js';
 import { BufferedReader } from '../../../targets/reader.js';
 import { MemorySource } from '../../../targets/memory.js';
 import { relayContext } from '../../../core/context.js';
+import type { ModelItem } from '../../../core/model-part.js';
 import { Decoder } from './decoder.js';
 import { DENY_RULE_IDS, Findings } from './findings.js';
 import { NestedLabels, PayloadBudget, type Host } from './host.js';
 import { Machine, type NestedLoad } from './machine.js';
 import { ArgKind, ARG_KIND, FIXED_ARG_BYTES, OP } from './opcodes.js';
 import { policyFor } from './policy.js';
+import { renderProgram } from './render.js';
+import { ProgramRecord } from './render-record.js';
 import { PyBytes, PyDict, PyList, type Value } from './values.js';
 
 export type PyConst =
@@ -53,6 +57,11 @@ export interface PickleScanOptions {
    * a pickle stream.
    */
   readonly scanNested?: (bytes: Uint8Array, label: string) => Promise<void>;
+  /**
+   * `mlsec inspect`: receives the program of every pickle read (render.ts), with the pickle's member label.
+   * Absent in plain scans, which then record nothing.
+   */
+  readonly describeProgram?: (member: string | undefined, program: readonly ModelItem[]) => void;
 }
 
 export interface PickleResult {
@@ -205,18 +214,28 @@ async function scanOne(reader: BufferedReader, host: ScanHost, depth: number): P
     );
   }
   const findings = new Findings(context, options.member);
+  const program = options.describeProgram === undefined ? undefined : new ProgramRecord();
   const machine = new Machine({
     policy: policyFor(context.settings.pickle, options.torchScript ?? false),
     findings,
     memoBudgetBytes: MEMO_BUDGET_BYTES,
+    ...(program !== undefined && { program }),
   });
   const decoder = new Decoder(reader, machine, host, { mode: 'linear', origin: 0, frameEnd: Infinity });
+  let value: Value | undefined;
+  let stopped: string | undefined;
   try {
-    const value = await decoder.run();
+    value = await decoder.run();
     return { value: toConst(value, { items: CONST_ITEMS }, 0), storages: machine.storages };
+  } catch (error) {
+    stopped = error instanceof Error ? error.message : String(error);
+    throw error;
   } finally {
     // Globals seen before a parse error are reported all the same.
     findings.flush();
+    // What was read before an error is shown too: it is what the unpickler would have done up to there.
+    if (program !== undefined)
+      options.describeProgram?.(options.member, renderProgram(program, value, stopped));
   }
 }
 

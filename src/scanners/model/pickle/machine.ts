@@ -11,6 +11,7 @@ import type { TorchStorageRef } from './index.js';
 import { Memo } from './memo.js';
 import { canonicalPath } from './names.js';
 import type { Policy, Verdict } from './policy.js';
+import type { CallForm, ProgramRecord } from './render-record.js';
 import { callValue } from './resolve.js';
 import {
   ARRAY_DATA,
@@ -57,6 +58,8 @@ export interface MachineOptions {
    * container it did not create itself, since those are shared with the main reading. Inherited by copies.
    */
   readonly denyOnly?: boolean;
+  /** `mlsec inspect`: what the pickle does, for the program rendering. Never inherited by copies. */
+  readonly program?: ProgramRecord;
 }
 
 export class Machine {
@@ -83,6 +86,8 @@ export class Machine {
 
   /** See {@link MachineOptions.denyOnly}. */
   readonly denyOnly: boolean;
+  /** See {@link MachineOptions.program}. */
+  readonly program: ProgramRecord | undefined;
   /** Containers with a smaller serial belong to another reading: a deny-only machine does not write into them. */
   private readonly ownContainers: number;
 
@@ -96,6 +101,7 @@ export class Machine {
     this.policy = options.policy;
     this.findings = options.findings;
     this.denyOnly = options.denyOnly ?? from?.denyOnly ?? false;
+    this.program = options.program;
     this.ownContainers = this.denyOnly ? containersCreated() : 0;
     this.stack = from?.stack.slice() ?? [];
     this.marks = from?.marks.slice() ?? [];
@@ -177,6 +183,7 @@ export class Machine {
       this.interned.set(key, ref);
     }
     this.findings.resolved(ref);
+    this.program?.global(ref);
     return ref;
   }
 
@@ -231,7 +238,8 @@ export class Machine {
   popOp(offset: number): void {
     const marks = this.marks;
     if (marks.length > 0 && marks[marks.length - 1] === this.stack.length) this.popMark(offset);
-    else this.pop(offset);
+    else if (this.program === undefined) this.pop(offset);
+    else this.program.pop(this.pop(offset));
   }
 
   tupleFromMark(offset: number): void {
@@ -281,12 +289,16 @@ export class Machine {
       if (target instanceof PyDict) {
         if (this.writable(target))
           for (let i = start; i < stack.length; i += 2) target.set(stack[i] as Value, stack[i + 1] as Value);
-      } else if (stack.length > start) this.mutated(target, 'SETITEMS', offset);
+      } else if (stack.length > start) {
+        this.program?.items(target, kind, stack.slice(start));
+        this.mutated(target, 'SETITEMS', offset);
+      }
     } else if (target instanceof PyList && kind === 'append') {
       if (this.writable(target)) for (let i = start; i < stack.length; i++) target.append(stack[i] as Value);
     } else if (target instanceof PySet && kind === 'add') {
       if (this.writable(target)) for (let i = start; i < stack.length; i++) target.add(stack[i] as Value);
     } else if (stack.length > start) {
+      this.program?.items(target, kind, stack.slice(start));
       this.mutated(target, kind === 'add' ? 'ADDITEMS' : 'APPENDS', offset);
     }
     stack.length = start;
@@ -297,7 +309,10 @@ export class Machine {
     const target = this.top(offset);
     if (target instanceof PyList) {
       if (this.writable(target)) target.append(value);
-    } else this.mutated(target, 'APPEND', offset);
+    } else {
+      this.program?.items(target, 'append', [value]);
+      this.mutated(target, 'APPEND', offset);
+    }
   }
 
   setItem(offset: number): void {
@@ -306,7 +321,10 @@ export class Machine {
     const target = this.top(offset);
     if (target instanceof PyDict) {
       if (this.writable(target)) target.set(key, value);
-    } else this.mutated(target, 'SETITEM', offset);
+    } else {
+      this.program?.items(target, 'setitem', [key, value]);
+      this.mutated(target, 'SETITEM', offset);
+    }
   }
 
   /**
@@ -360,6 +378,7 @@ export class Machine {
           ? 'values that are not strings (the real unpickler fails here)'
           : 'values computed while loading';
     this.findings.unresolved(`The pickle imports a global named by ${why}: ${shown}.`, shown, offset);
+    this.program?.computedGlobal(module, name);
     this.stack.push(UNKNOWN);
   }
 
@@ -370,26 +389,27 @@ export class Machine {
       `EXT ${code}`,
       offset,
     );
+    this.program?.extension(code);
     this.stack.push(UNKNOWN);
   }
 
   reduce(offset: number): void {
     const args = this.pop(offset);
     const callee = this.pop(offset);
-    this.stack.push(this.call(callee, args, undefined, offset));
+    this.stack.push(this.opcodeCall('reduce', callee, args, undefined, offset));
   }
 
   newobj(offset: number): void {
     const args = this.pop(offset);
     const cls = this.pop(offset);
-    this.stack.push(this.call(cls, args, undefined, offset));
+    this.stack.push(this.opcodeCall('newobj', cls, args, undefined, offset));
   }
 
   newobjEx(offset: number): void {
     const kwargs = this.pop(offset);
     const args = this.pop(offset);
     const cls = this.pop(offset);
-    this.stack.push(this.call(cls, args, kwargs, offset));
+    this.stack.push(this.opcodeCall('newobj', cls, args, kwargs, offset));
   }
 
   /** OBJ: `cls(*args)` with cls and args above the mark. */
@@ -399,7 +419,7 @@ export class Machine {
     const cls = this.stack[start] as Value;
     const args = makeTuple(this.stack, start + 1, this.stack.length);
     this.stack.length = start;
-    this.stack.push(this.call(cls, args, undefined, offset));
+    this.stack.push(this.opcodeCall('obj', cls, args, undefined, offset));
   }
 
   /** INST: `find_class(module, name)(*args)` with args above the mark. */
@@ -408,7 +428,20 @@ export class Machine {
     const args = makeTuple(this.stack, start, this.stack.length);
     this.stack.length = start;
     const cls = this.resolveGlobal(module, name, offset);
-    this.stack.push(this.call(cls, args, undefined, offset));
+    this.stack.push(this.opcodeCall('obj', cls, args, undefined, offset));
+  }
+
+  /** A call made by an opcode: its effect, recorded for the program rendering when there is one. */
+  private opcodeCall(
+    form: CallForm,
+    callee: Value,
+    args: Value,
+    kwargs: Value | undefined,
+    offset: number,
+  ): Value {
+    const result = this.call(callee, args, kwargs, offset);
+    this.program?.call(form, callee, args, kwargs, result, offset);
+    return result;
   }
 
   call(callee: Value, args: Value, kwargs: Value | undefined, offset: number): Value {
@@ -419,6 +452,7 @@ export class Machine {
   build(offset: number): void {
     const state = this.pop(offset);
     const target = this.top(offset);
+    this.program?.build(target, state);
     if (target instanceof Call) {
       if (this.denyOnly) return;
       target.state = state;
@@ -444,7 +478,7 @@ export class Machine {
 
   /** Replaces the wrapper on top of the stack by the array that joblib reads from the stream. */
   arrayRead(): void {
-    this.stack[this.stack.length - 1] = ARRAY_DATA;
+    this.stack[this.stack.length - 1] = this.program?.array(this.joblibWrapper) ?? ARRAY_DATA;
     this.joblibWrapper = undefined;
   }
 
@@ -485,7 +519,7 @@ export class Machine {
         offset,
       );
     }
-    this.stack.push(PERSISTENT);
+    this.stack.push(this.program?.persistent(pid) ?? PERSISTENT);
   }
 
   nextBuffer(offset: number): void {

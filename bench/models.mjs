@@ -25,6 +25,8 @@ const LARGE_FILES = [
   ['big_legacy.pt', '512 MB legacy torch (non-zip)', '—'],
 ];
 const SAFETENSORS_FILE = 'big_sparse.safetensors';
+const GGUF_FILE = 'big_sparse.gguf';
+const HDF5_FILE = 'big_weights.h5';
 const SMALL_DIR = 'small_pickles';
 const SMALL_COUNT = 10_000;
 
@@ -50,9 +52,92 @@ function makeSparseSafetensors(path) {
   truncateSync(path, 8 + padded.length + 4 * tensorBytes);
 }
 
+/** GGUF value type ids (ggml's gguf_type) for what the header below uses. */
+const GGUF_UINT32 = 4;
+const GGUF_STRING = 8;
+const GGUF_ARRAY = 9;
+
+function ggufString(text) {
+  const bytes = Buffer.from(text);
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(bytes.length));
+  return Buffer.concat([length, bytes]);
+}
+
+const u32 = (value) => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value);
+  return buffer;
+};
+const u64 = (value) => {
+  const buffer = Buffer.alloc(8);
+  buffer.writeBigUInt64LE(BigInt(value));
+  return buffer;
+};
+
+/**
+ * A 1 GiB GGUF v3 file laid out as llama.cpp writes one: `general.*` keys, a 32,000-token vocabulary array, a
+ * normal chat template, and four 256 MiB F32 tensors whose data is a sparse hole. Only the header is read.
+ */
+function makeSparseGguf(path) {
+  const template =
+    "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token }}{% endfor %}";
+  const tokens = Array.from({ length: 32_000 }, (_, index) => `tok${index}`);
+  const metadata = [
+    [ggufString('general.architecture'), u32(GGUF_STRING), ggufString('llama')],
+    [ggufString('general.name'), u32(GGUF_STRING), ggufString('bench-llama')],
+    [ggufString('llama.context_length'), u32(GGUF_UINT32), u32(4096)],
+    [ggufString('tokenizer.chat_template'), u32(GGUF_STRING), ggufString(template)],
+    [
+      ggufString('tokenizer.ggml.tokens'),
+      u32(GGUF_ARRAY),
+      u32(GGUF_STRING),
+      u64(tokens.length),
+      ...tokens.map(ggufString),
+    ],
+  ];
+  const tensorBytes = 8192 * 8192 * 4;
+  const tensorInfos = Array.from({ length: 4 }, (_, index) => [
+    ggufString(`blk.${index}.ffn.weight`),
+    u32(2),
+    u64(8192),
+    u64(8192),
+    u32(0), // F32
+    u64(index * tensorBytes),
+  ]);
+  const header = Buffer.concat([
+    Buffer.from('GGUF'),
+    u32(3),
+    u64(tensorInfos.length),
+    u64(metadata.length),
+    ...metadata.flat(),
+    ...tensorInfos.flat(),
+  ]);
+  const aligned = Buffer.concat([header, Buffer.alloc(-header.length & 31)]);
+  writeFileSync(path, aligned);
+  truncateSync(path, aligned.length + 4 * tensorBytes);
+}
+
+/** A 1 GiB Keras-2-style weights-only HDF5 file from h5py (real data: HDF5 needs it written). */
+function makeKerasWeights(path) {
+  const script = [
+    'import sys, h5py, numpy as np',
+    'with h5py.File(sys.argv[1], "w") as f:',
+    '    f.attrs["keras_version"] = b"2.12.0"; f.attrs["backend"] = b"tensorflow"',
+    '    names = []',
+    '    for i in range(4):',
+    '        g = f.create_group("dense_%d/dense_%d" % (i, i)); names.append(b"dense_%d" % i)',
+    '        g.create_dataset("kernel:0", data=np.ones((8192, 8192), dtype=np.float32))',
+    '    f.attrs["layer_names"] = np.array(names)',
+  ].join('\n');
+  execFileSync(python, ['-c', script, path], { stdio: 'inherit' });
+}
+
 function prepare() {
   mkdirSync(benchDir, { recursive: true });
   if (!existsSync(join(benchDir, SAFETENSORS_FILE))) makeSparseSafetensors(join(benchDir, SAFETENSORS_FILE));
+  if (!existsSync(join(benchDir, GGUF_FILE))) makeSparseGguf(join(benchDir, GGUF_FILE));
+  if (!existsSync(join(benchDir, HDF5_FILE))) makeKerasWeights(join(benchDir, HDF5_FILE));
   const missing = LARGE_FILES.some(([name]) => !existsSync(join(benchDir, name)));
   if (missing) {
     console.error(`making large files in ${benchDir} (about two minutes)…`);
@@ -96,13 +181,13 @@ function measure(command, args, env = {}) {
   };
 }
 
-function mlsec(target) {
+function mlsec(target, format = 'json') {
   const run = measure('node', [
     join(repo, 'bin/mlsec.js'),
     'scan',
     target,
     '--format',
-    'json',
+    format,
     '--fail-on',
     'none',
     '--no-progress',
@@ -110,7 +195,10 @@ function mlsec(target) {
   let verdicts;
   try {
     const report = JSON.parse(run.stdout);
-    const counts = report.summary.verdicts;
+    const counts =
+      format === 'json'
+        ? report.summary.verdicts
+        : { components: report.components.length, vulnerabilities: report.vulnerabilities.length };
     verdicts = Object.entries(counts)
       .filter(([, n]) => n > 0)
       .map(([v, n]) => `${n} ${v}`)
@@ -159,6 +247,18 @@ for (const [name, label, target] of LARGE_FILES) {
   // picklescan ignores safetensors, and cat would only read the sparse hole: neither is a useful reference.
   const ours = mlsec(join(benchDir, SAFETENSORS_FILE));
   console.log(`| 2 GiB safetensors (sparse data) | ≤ 0.2 s scanning | — | ${fmt(ours)} | n/a | n/a |`);
+  const gguf = mlsec(join(benchDir, GGUF_FILE));
+  console.log(`| 1 GiB GGUF, 32k-token vocabulary (sparse data) | ≤ 0.2 s | — | ${fmt(gguf)} | n/a | n/a |`);
+  // HDF5 files are walked once for hostile heaps before h5wasm opens them, so this one costs a read.
+  const hdf5Path = join(benchDir, HDF5_FILE);
+  const hdf5Floor = cat(hdf5Path);
+  const hdf5 = mlsec(hdf5Path);
+  console.log(
+    `| 1 GiB Keras HDF5 weights | — | ${hdf5Floor.seconds.toFixed(2)} s | ${fmt(hdf5)} | n/a (ignores HDF5) | n/a |`,
+  );
+  // The ML-BOM hashes every file: the cost of --format cyclonedx over json on the 1.5 GB torch zip.
+  const bom = mlsec(join(benchDir, 'big_state_dict.pt'), 'cyclonedx');
+  console.log(`| 1.5 GB torch zip, --format cyclonedx (SHA-256) | — | — | ${fmt(bom)} | n/a | n/a |`);
 }
 const small = join(benchDir, SMALL_DIR);
 const ours = mlsec(small);

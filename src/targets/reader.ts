@@ -95,6 +95,18 @@ export class BufferedReader {
     return count - remaining;
   }
 
+  /**
+   * The next `count` bytes as a view into the window, without copying or awaiting, when the window already holds
+   * them; undefined otherwise (then use {@link take}). The view is only valid until the next call on the reader:
+   * for small fields decoded at once (lengths, numbers), which are most of a header.
+   */
+  takeBuffered(count: number): Uint8Array | undefined {
+    if (this.limit - this.cursor < count) return undefined;
+    const view = this.buffer.subarray(this.cursor, this.cursor + count);
+    this.cursor += count;
+    return view;
+  }
+
   /** Returns a copy of the next `count` bytes (fewer at the end of data) and advances past them. */
   async take(count: number): Promise<Uint8Array> {
     await this.ensure(count);

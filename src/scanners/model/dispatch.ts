@@ -16,7 +16,6 @@ import { contentFromAccess, peekHead, randomAccessOf, type Content } from './con
 import { scanNumpy } from './numpy.js';
 import { scanGguf } from './gguf.js';
 import { scanHdf5 } from './keras-h5.js';
-import { scanOnnx } from './onnx/onnx.js';
 import { scanSafetensors } from './safetensors.js';
 import { scanOnePickle, scanPickleStream } from './pickle/index.js';
 import { POLYGLOT_FILE } from './rules.js';
@@ -74,6 +73,8 @@ async function scanKind(
       return scanCompressed(scope, content, kind);
     case 'unknown':
       if (isOnnxName(content.name)) {
+        // Imported on first use: protobufjs and the ONNX schema would slow every worker's start otherwise.
+        const { scanOnnx } = await import('./onnx/onnx.js');
         await scanOnnx(scope, content);
         return 'onnx';
       }

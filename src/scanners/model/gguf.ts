@@ -78,6 +78,8 @@ function isTemplateKey(key: string): boolean {
   return key === 'tokenizer.chat_template' || key.startsWith('tokenizer.chat_template.');
 }
 
+const UTF8 = new TextDecoder('utf-8');
+
 class GgufReader {
   visited = 0;
   private readonly content: Content;
@@ -88,7 +90,10 @@ class GgufReader {
     this.content = content;
   }
 
+  /** The next `count` bytes, to be decoded before the next read (they may be a view into the reader's window). */
   private async bytes(count: number, what: string): Promise<Uint8Array> {
+    const buffered = this.content.reader.takeBuffered(count);
+    if (buffered !== undefined) return buffered;
     const offset = this.content.reader.offset;
     const bytes = await this.content.reader.take(count);
     if (bytes.length < count) throw new ParseError('TRUNCATED', `GGUF ${what} is cut short`, offset);
@@ -139,7 +144,7 @@ class GgufReader {
     const kept = Math.min(total, keep);
     const raw = await this.bytes(kept, what);
     if (total > kept) await this.skip(BigInt(total - kept), what);
-    return { text: new TextDecoder('utf-8').decode(raw), truncated: total > kept };
+    return { text: UTF8.decode(raw), truncated: total > kept };
   }
 
   /** A fixed-width scalar as text. */

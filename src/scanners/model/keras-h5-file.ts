@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { Attribute, File, ready } from 'h5wasm';
+import type { File } from 'h5wasm';
 import { LimitError, MlsecError, ParseError, messageOf } from '../../core/errors.js';
 import { readFully } from '../../targets/file.js';
 import { checkGlobalHeaps } from './keras-h5-heap.js';
@@ -13,7 +13,9 @@ import { checkGlobalHeaps } from './keras-h5-heap.js';
  * within a size bound.
  */
 
-type H5Module = Awaited<typeof ready>;
+/** h5wasm, imported on the first HDF5 file: compiling its WebAssembly would slow every worker's start. */
+type H5wasm = typeof import('h5wasm');
+type H5Module = Awaited<H5wasm['ready']>;
 
 /** The few Emscripten FS internals used here; h5wasm's typings leave FS untyped. */
 interface StreamOps {
@@ -48,6 +50,7 @@ export const HDF5_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
 export const HDF5_READ_BUDGET_BYTES = 160 * 1024 * 1024;
 
 interface Library {
+  readonly h5wasm: H5wasm;
   readonly module: H5Module;
   readonly fs: EmscriptenFs;
   /** HDF5's error stack printed since the last reset, which would otherwise go to the process's stderr. */
@@ -59,10 +62,11 @@ let nextFileNumber = 0;
 
 async function loadLibrary(): Promise<Library> {
   if (library !== undefined) return library;
-  const module = await ready;
+  const h5wasm = await import('h5wasm');
+  const module = await h5wasm.ready;
   // h5wasm types FS as a file-system type; at run time it is Emscripten's FS object.
   const fs = module.FS as unknown as EmscriptenFs;
-  const loaded: Library = { module, fs, diagnostics: '' };
+  const loaded: Library = { h5wasm, module, fs, diagnostics: '' };
   const stderr = fs.getStream(2);
   if (stderr !== null) {
     stderr.stream_ops = {
@@ -96,11 +100,13 @@ export interface Hdf5Dataset {
 
 /** Read-only questions about an open HDF5 file that never read dataset payloads. */
 export class Hdf5View {
+  private readonly library: Library;
   private readonly module: H5Module;
   private readonly fileId: bigint;
 
-  constructor(module: H5Module, fileId: bigint) {
-    this.module = module;
+  constructor(library: Library, fileId: bigint) {
+    this.library = library;
+    this.module = library.module;
     this.fileId = fileId;
   }
 
@@ -122,7 +128,7 @@ export class Hdf5View {
         `HDF5 attribute '${name}' has ${metadata.size} bytes, more than ${maxBytes}`,
       );
     }
-    const value = new Attribute(this.fileId, '/', name).value;
+    const value = new this.library.h5wasm.Attribute(this.fileId, '/', name).value;
     const text = Array.isArray(value) ? value[0] : value;
     if (typeof text !== 'string') {
       throw new ParseError('INVALID_VALUE', `HDF5 attribute '${name}' is not text`);
@@ -206,8 +212,8 @@ export async function readHdf5<T>(input: Hdf5Input, use: (view: Hdf5View) => T):
   let file: File | undefined;
   try {
     loaded.diagnostics = '';
-    file = new File(path, 'r');
-    return use(new Hdf5View(loaded.module, file.file_id));
+    file = new loaded.h5wasm.File(path, 'r');
+    return use(new Hdf5View(loaded, file.file_id));
   } catch (error) {
     if (error instanceof MlsecError) throw error;
     if (budget.spent > HDF5_READ_BUDGET_BYTES) {

@@ -1,4 +1,3 @@
-import { parseDocument } from 'yaml';
 import { LimitError, ParseError } from '../../core/errors.js';
 import { section, type ModelItem } from '../../core/model-part.js';
 import { describeEscape, escapeOf } from './bundle-paths.js';
@@ -62,7 +61,7 @@ function isRecord(value: unknown): value is YamlRecord {
 }
 
 /** Parses the YAML as MLflow's `yaml.safe_load` would accept it; anything doubtful fails closed. */
-function parseMlmodel(bytes: Uint8Array): YamlRecord {
+async function parseMlmodel(bytes: Uint8Array): Promise<YamlRecord> {
   if (bytes.length > MAX_MLMODEL_BYTES) {
     throw new LimitError('MEMORY', `MLmodel has ${bytes.length} bytes, more than ${MAX_MLMODEL_BYTES}`);
   }
@@ -72,6 +71,8 @@ function parseMlmodel(bytes: Uint8Array): YamlRecord {
   } catch {
     throw new ParseError('BAD_STRUCTURE', 'MLmodel is not UTF-8 text');
   }
+  // Imported here: few scans meet an MLmodel, and the YAML library would slow every worker's start.
+  const { parseDocument } = await import('yaml');
   // Duplicate keys are errors (`uniqueKeys`): safe_load keeps the last one, a reviewer may read the first.
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const [error] = document.errors;
@@ -168,8 +169,8 @@ function stringProperty(model: YamlRecord, key: string): Record<string, string> 
  * are scanned on their own; this reports what the metadata makes the loader run: a custom `loader_module`
  * (MODEL-MLFLOW-001), bundled code (MODEL-MLFLOW-002), and paths outside the model folder (MODEL-BUNDLE-002).
  */
-export function scanMlmodel(scope: Scope, bytes: Uint8Array): void {
-  const model = parseMlmodel(bytes);
+export async function scanMlmodel(scope: Scope, bytes: Uint8Array): Promise<void> {
+  const model = await parseMlmodel(bytes);
   const flavours = isRecord(model.flavors) ? model.flavors : {};
   const items: ModelItem[] = [];
   for (const [name, flavour] of Object.entries(flavours)) {

@@ -29,6 +29,6 @@ export async function scanNamedFile(
     throw new LimitError('MEMORY', `${kind} file has ${probe.size} bytes, more than ${bound}`);
   }
   const bytes = probe.head.length === probe.size ? probe.head : new Uint8Array(await readFile(absolutePath));
-  if (kind === 'mlflow') scanMlmodel(scope, bytes);
+  if (kind === 'mlflow') await scanMlmodel(scope, bytes);
   else scanHfFile(scope, kind, bytes);
 }

@@ -1,8 +1,6 @@
 import { ParseError } from '../../../core/errors.js';
 import type { Content } from '../content.js';
 import type { Scope } from '../scope.js';
-import { scanKerasMetadata } from './keras-metadata.js';
-import { scanSavedModel } from './saved-model.js';
 
 /**
  * TensorFlow files are protobuf without a magic, recognised by the names the SavedModel loader opens:
@@ -25,12 +23,18 @@ export function tensorflowFileKind(path: string): TensorflowFileKind | undefined
 export async function scanTensorflowFile(scope: Scope, content: Content): Promise<string> {
   const kind = tensorflowFileKind(content.name);
   switch (kind) {
-    case 'tensorflow-savedmodel':
+    // The decoders load protobufjs and TensorFlow's schema, so they are imported only when a file needs them:
+    // most scans meet no SavedModel, and every worker would otherwise pay for them at start.
+    case 'tensorflow-savedmodel': {
+      const { scanSavedModel } = await import('./saved-model.js');
       await scanSavedModel(scope, content);
       return kind;
-    case 'keras-metadata':
+    }
+    case 'keras-metadata': {
+      const { scanKerasMetadata } = await import('./keras-metadata.js');
       await scanKerasMetadata(scope, content);
       return kind;
+    }
     case 'tensorflow-savedmodel-text':
       // TensorFlow loads this when saved_model.pb is absent; mlsec has no protobuf text parser, so it fails closed.
       throw new ParseError(

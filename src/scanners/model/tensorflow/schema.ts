@@ -6,9 +6,24 @@ import descriptor from './descriptor.json' with { type: 'json' };
  * TensorFlow's SavedModel and Keras SavedMetadata schemas: `descriptor.json` is protobufjs's form of the .proto
  * files vendored in `proto/` (see its README), with field names kept in snake_case.
  */
-const root = protobuf.Root.fromJSON(descriptor);
-const SavedModelType = root.lookupType('tensorflow.SavedModel');
-const SavedMetadataType = root.lookupType('third_party.tensorflow.python.keras.protobuf.SavedMetadata');
+interface Schema {
+  readonly savedModel: protobuf.Type;
+  readonly savedMetadata: protobuf.Type;
+}
+
+let schema: Schema | undefined;
+
+/** Built on first use: most scans meet no SavedModel, and building the types would slow every worker's start. */
+function schemaTypes(): Schema {
+  if (schema === undefined) {
+    const root = protobuf.Root.fromJSON(descriptor);
+    schema = {
+      savedModel: root.lookupType('tensorflow.SavedModel'),
+      savedMetadata: root.lookupType('third_party.tensorflow.python.keras.protobuf.SavedMetadata'),
+    };
+  }
+  return schema;
+}
 
 /**
  * The fields the scanner reads, as protobufjs decodes them: repeated fields are arrays, maps plain objects,
@@ -75,9 +90,9 @@ function decode(type: protobuf.Type, bytes: Uint8Array): protobuf.Message {
 }
 
 export function decodeSavedModel(bytes: Uint8Array): SavedModel {
-  return decode(SavedModelType, bytes) as unknown as SavedModel;
+  return decode(schemaTypes().savedModel, bytes) as unknown as SavedModel;
 }
 
 export function decodeSavedMetadata(bytes: Uint8Array): SavedMetadata {
-  return decode(SavedMetadataType, bytes) as unknown as SavedMetadata;
+  return decode(schemaTypes().savedMetadata, bytes) as unknown as SavedMetadata;
 }

@@ -16,12 +16,16 @@ import { findingLines, formatSize, SEVERITY_STYLE, VERDICT_STYLE } from './text.
 
 const RISK_MARK = '!';
 
+function count(value: number, noun: string): string {
+  return `${value.toLocaleString('en-US')} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 function factsLine(part: ModelPart): string {
   const facts = [
     part.format,
     ...(part.framework === undefined ? [] : [`framework ${part.framework}`]),
-    ...(part.tensors === undefined ? [] : [`${part.tensors.toLocaleString('en-US')} tensors`]),
-    ...(part.parameters === undefined ? [] : [`${part.parameters.toLocaleString('en-US')} parameters`]),
+    ...(part.tensors === undefined ? [] : [count(part.tensors, 'tensor')]),
+    ...(part.parameters === undefined ? [] : [count(part.parameters, 'parameter')]),
   ];
   return facts.join(' · ');
 }

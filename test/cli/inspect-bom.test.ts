@@ -51,6 +51,28 @@ describe('mlsec inspect', () => {
     expect(file?.findings.map((finding) => finding.ruleId)).toContain('MODEL-PICKLE-001');
   });
 
+  it('shows a chat template tag by tag, with the sandbox escape marked', () => {
+    const run = mlsec(['inspect', 'examples/demo/chat-llm/tokenizer_config.json']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('template chat_template');
+    expect(run.stdout).toContain('! {% for c in [].__class__.__base__.__subclasses__() %}');
+    expect(run.stdout).toMatch(/^ {6}\{% for message in messages %\}$/m);
+  });
+
+  it('shows the structure of other formats: ONNX operators and its external data marked', () => {
+    const run = mlsec(['inspect', 'examples/demo/detector.onnx', '--format', 'json']);
+    expect(run.status).toBe(0);
+    const [file] = (JSON.parse(run.stdout) as InspectJson).files;
+    const sections = file?.models.flatMap((model) => model.sections) ?? [];
+    expect(sections.map((section) => section.title)).toEqual(
+      expect.arrayContaining(['operators', 'external data']),
+    );
+    const external = sections.find((section) => section.title === 'external data');
+    expect(
+      external?.items.some((item) => item.risk !== undefined && item.text.includes('../../.ssh/id_rsa')),
+    ).toBe(true);
+  });
+
   it('refuses directories and files that are not models, with exit code 2', () => {
     const folder = mlsec(['inspect', 'examples/demo']);
     expect(folder.status).toBe(2);

@@ -16,6 +16,7 @@ import { contentFromAccess, peekHead, randomAccessOf, type Content } from './con
 import { scanNumpy } from './numpy.js';
 import { scanGguf } from './gguf.js';
 import { scanHdf5 } from './keras-h5.js';
+import { scanNamedContent } from './named-files.js';
 import { scanSafetensors } from './safetensors.js';
 import { scanOnePickle, scanPickleStream } from './pickle/index.js';
 import { POLYGLOT_FILE } from './rules.js';
@@ -135,6 +136,13 @@ export async function scanContent(scope: Scope, content: Content): Promise<strin
       throw new LimitError('NESTING_DEPTH', `containers nested more than ${limits.maxNestingDepth} deep`);
     }
     const head = await peekHead(content, PROBE_BYTES);
+    // Files a folder on disk claims by name before looking at their bytes (MLmodel, config.json, shard indexes,
+    // tokenizer_config.json, templates), met as archive members or decompressed data: the same order, so a
+    // template that happens to start like a pickle is still read as the template its loader reads.
+    if (content.member !== undefined) {
+      const named = await scanNamedContent(scope, content, head);
+      if (named !== undefined) return named;
+    }
     const kinds = classifyHead(head, content.size);
     const [kind = 'unknown'] = kinds;
     format = kind;

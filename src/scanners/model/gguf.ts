@@ -1,11 +1,10 @@
 import { LimitError, ParseError } from '../../core/errors.js';
-import { section, type ModelItem } from '../../core/model-part.js';
+import { section } from '../../core/model-part.js';
 import type { Content } from './content.js';
 import { clip, elementCount } from './describe-util.js';
-import { analyzeTemplate, looksLikeTemplate } from './jinja.js';
-import { TEMPLATE_SANDBOX_ESCAPE, TEMPLATE_SUSPICIOUS } from './rules.js';
+import { looksLikeTemplate } from './jinja.js';
 import type { Scope } from './scope.js';
-import { reportTemplate } from './template-scan.js';
+import { reportTemplate, templateSection } from './template-scan.js';
 
 export const GGUF_MAGIC = [0x47, 0x47, 0x55, 0x46];
 
@@ -342,24 +341,10 @@ function describeGguf(scope: Scope, content: Content, summary: GgufSummary): voi
             text: `${clip(name)} ggml type ${type} [${dims.join(', ')}]`,
           })),
         ),
-        section(
-          'chat templates',
-          templates.map(([key, template]) => templateItem(key, template)),
-        ),
+        ...templates.map(([key, template]) => templateSection(key, template)),
       ].filter((part) => part.items.length > 0),
     }),
   });
-}
-
-/** A chat template's key, marked with the severity of what the template analysis finds in it. */
-function templateItem(key: string, template: string): ModelItem {
-  const issues = analyzeTemplate(template);
-  if (issues.length === 0) return { text: key };
-  const escape = issues.some((issue) => issue.severity === 'escape');
-  return {
-    text: `${key}: ${issues.map((issue) => issue.reason).join('; ')}`,
-    risk: escape ? TEMPLATE_SANDBOX_ESCAPE.severity : TEMPLATE_SUSPICIOUS.severity,
-  };
 }
 
 /** Scans a GGUF file's metadata: every chat template and every string value holding template tags. */

@@ -1,7 +1,7 @@
 import { LimitError, ParseError } from '../../core/errors.js';
 import { section, type ModelItem } from '../../core/model-part.js';
-import { describeEscape, escapeOf } from './bundle-paths.js';
 import { BUNDLE_REFERENCE_OUTSIDE, HF_REMOTE_CODE } from './bundle-rules.js';
+import { FILE_SITE, memberOf, outsideModelFolder, type NamedSite } from './named-site.js';
 import type { Scope } from './scope.js';
 
 /** Largest `config.json` or weights index read; real ones are KiB (an index of 10,000 tensors is ~1 MiB). */
@@ -52,7 +52,7 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
  * joined to the model folder. A shard that is absolute or climbs out with `..` is read from outside the folder
  * (MODEL-BUNDLE-002). An index without a `weight_map` object is one no loader reads, so it fails closed.
  */
-function scanIndex(scope: Scope, bytes: Uint8Array): void {
+function scanIndex(scope: Scope, site: NamedSite, bytes: Uint8Array): void {
   const index = parseJson(bytes, 'weights index');
   const weightMap = index.weight_map;
   if (!isRecord(weightMap)) throw new ParseError('BAD_STRUCTURE', 'weights index has no weight_map object');
@@ -65,22 +65,24 @@ function scanIndex(scope: Scope, bytes: Uint8Array): void {
   }
   const items: ModelItem[] = [];
   for (const [shard, tensors] of shards) {
-    const escape = escapeOf(shard);
-    if (escape !== undefined) {
+    const outside = outsideModelFolder(shard, site);
+    if (outside !== undefined) {
       scope.context.report({
         ruleId: BUNDLE_REFERENCE_OUTSIDE.id,
-        message: `weight_map loads ${tensors} tensors from ${describeEscape(escape)}, outside the model folder: '${shard}'`,
+        message: `weight_map loads ${tensors} tensors from ${outside}: '${shard}'`,
         evidence: shard,
+        ...memberOf(site),
       });
     }
     items.push({
       text: `${shard}: ${tensors} tensors`,
-      ...(escape !== undefined && { risk: 'high' as const }),
+      ...(outside !== undefined && { risk: 'high' as const }),
     });
   }
   const metadata = index.metadata;
   const totalSize = isRecord(metadata) ? metadata.total_size : undefined;
   scope.describe({
+    ...memberOf(site),
     format: 'hf-index',
     properties: {
       shards: String(shards.size),
@@ -106,7 +108,7 @@ function autoMapModules(value: unknown): string[] {
 }
 
 /** A model `config.json`: its `auto_map` (MODEL-HF-001) and what it says about the architecture. */
-function scanConfig(scope: Scope, bytes: Uint8Array): void {
+function scanConfig(scope: Scope, site: NamedSite, bytes: Uint8Array): void {
   const config = parseJson(bytes, 'config.json');
   const autoMap = config.auto_map;
   const items: ModelItem[] = [];
@@ -123,6 +125,7 @@ function scanConfig(scope: Scope, bytes: Uint8Array): void {
         ruleId: HF_REMOTE_CODE.id,
         message: `auto_map makes from_pretrained(trust_remote_code=True) import custom code: ${list}`,
         evidence: `auto_map: ${list}`,
+        ...memberOf(site),
       });
     }
   }
@@ -132,6 +135,7 @@ function scanConfig(scope: Scope, bytes: Uint8Array): void {
   const text = (key: string): Record<string, string> =>
     typeof config[key] === 'string' ? { [key]: config[key] } : {};
   scope.describe({
+    ...memberOf(site),
     format: 'hf-config',
     framework: 'transformers',
     properties: {
@@ -144,7 +148,13 @@ function scanConfig(scope: Scope, bytes: Uint8Array): void {
   });
 }
 
-export function scanHfFile(scope: Scope, kind: HfFileKind, bytes: Uint8Array): void {
-  if (kind === 'hf-index') scanIndex(scope, bytes);
-  else scanConfig(scope, bytes);
+/** Scans a Hugging Face file read into memory; `site` is the file on disk or the archive member it was read from. */
+export function scanHfFile(
+  scope: Scope,
+  kind: HfFileKind,
+  bytes: Uint8Array,
+  site: NamedSite = FILE_SITE,
+): void {
+  if (kind === 'hf-index') scanIndex(scope, site, bytes);
+  else scanConfig(scope, site, bytes);
 }

@@ -63,14 +63,14 @@ function detect(probe: Probe): string | undefined {
 }
 
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
-  const template = templateFileKind(probe.path);
-  if (template !== undefined) {
-    scanTemplateFile(context, template, await readTemplateFile(absolutePath, probe));
-    return { format: template };
-  }
-  const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
   const models: ModelPart[] = [];
   const scope = createScope(context, dirname(absolutePath), models);
+  const template = templateFileKind(probe.path);
+  if (template !== undefined) {
+    scanTemplateFile(scope, template, await readTemplateFile(absolutePath, probe));
+    return { format: template, models };
+  }
+  const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
   const named = namedFileKind(probe);
   if (named !== undefined) {
     await scanNamedFile(scope, named, absolutePath, probe);

@@ -1,4 +1,4 @@
-import { extractTags, tokenize, type Token } from './jinja-lexer.js';
+import { extractTags, tokenize, type Tag, type Token } from './jinja-lexer.js';
 
 /**
  * Static analysis of Jinja chat templates (`tokenizer.chat_template` in GGUF metadata, `chat_template` in
@@ -169,16 +169,20 @@ function inspectTag(tokens: readonly Token[]): { severity: TemplateSeverity; rea
  * yield none.
  */
 export function analyzeTemplate(template: string): TemplateIssue[] {
-  const issues: TemplateIssue[] = [];
-  for (const tag of extractTags(template)) {
-    const found = inspectTag(tokenize(tag.code));
-    if (found !== undefined) issues.push({ ...found, snippet: snippetOf(tag.text) });
-  }
+  const issues = inspectTags(template).flatMap(({ issue }) => (issue === undefined ? [] : [issue]));
   const ordered = [
     ...issues.filter((issue) => issue.severity === 'escape'),
     ...issues.filter((issue) => issue.severity === 'suspicious'),
   ];
   return ordered.slice(0, MAX_ISSUES);
+}
+
+/** Every tag of a template, in order, with what it does that a chat template should not (if anything). */
+export function inspectTags(template: string): { tag: Tag; issue?: TemplateIssue }[] {
+  return extractTags(template).map((tag) => {
+    const found = inspectTag(tokenize(tag.code));
+    return found === undefined ? { tag } : { tag, issue: { ...found, snippet: snippetOf(tag.text) } };
+  });
 }
 
 /** Whether a string is worth analysing as a template. */

@@ -39,8 +39,11 @@ function decodeBase64(text: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-/** Where a config comes from: a `.keras` archive's `config.json`, or the `model_config` of a Keras `.h5` file. */
-export type KerasConfigSource = 'keras-v3' | 'keras-h5';
+/**
+ * Where a config comes from: a `.keras` archive's `config.json`, the `model_config` of a Keras `.h5` file, or the
+ * layer metadata of a Keras 2 SavedModel (`keras_metadata.pb`). It decides which CVEs a finding names.
+ */
+export type KerasConfigSource = 'keras-v3' | 'keras-h5' | 'keras-savedmodel';
 
 /** One layer of the walked config, for `inspect`: class, name and the worst severity reported inside it. */
 export interface KerasLayerSummary {
@@ -75,6 +78,7 @@ const LAMBDA_CVES: Record<KerasConfigSource, string> = {
   // Keras < 2.13 runs the bytecode on load; Keras 3 < 3.11.3 ignores safe_mode for `.h5` files.
   'keras-h5': 'CVE-2024-3660, CVE-2025-9905',
   'keras-v3': 'CVE-2024-3660',
+  'keras-savedmodel': 'CVE-2024-3660',
 };
 
 class KerasConfigWalk {

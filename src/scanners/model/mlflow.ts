@@ -1,7 +1,7 @@
 import { LimitError, ParseError } from '../../core/errors.js';
 import { section, type ModelItem } from '../../core/model-part.js';
-import { describeEscape, escapeOf } from './bundle-paths.js';
 import { BUNDLE_REFERENCE_OUTSIDE, MLFLOW_BUNDLED_CODE, MLFLOW_CUSTOM_LOADER } from './bundle-rules.js';
+import { FILE_SITE, memberOf, outsideModelFolder, type NamedSite } from './named-site.js';
 import type { Scope } from './scope.js';
 
 /** Largest `MLmodel` read; MLflow writes a few KiB (a signature and input example make it larger). */
@@ -108,10 +108,10 @@ function flavourPaths(flavour: YamlRecord): [key: string, path: string][] {
 }
 
 /** Reports the code-running parts of one flavour and returns the lines describing them. */
-function checkFlavour(scope: Scope, name: string, flavour: YamlRecord): ModelItem[] {
+function checkFlavour(scope: Scope, site: NamedSite, name: string, flavour: YamlRecord): ModelItem[] {
   const items: ModelItem[] = [];
   const report = (ruleId: string, message: string, evidence: string): void => {
-    scope.context.report({ ruleId, message, evidence });
+    scope.context.report({ ruleId, message, evidence, ...memberOf(site) });
   };
   if (name === PYFUNC && flavour.loader_module !== undefined) {
     const loader = flavour.loader_module;
@@ -140,11 +140,11 @@ function checkFlavour(scope: Scope, name: string, flavour: YamlRecord): ModelIte
     items.push({ text: `${key}: ${value}`, risk: 'medium' });
   }
   for (const [key, path] of flavourPaths(flavour)) {
-    const escape = escapeOf(path);
-    if (escape === undefined) continue;
+    const outside = outsideModelFolder(path, site);
+    if (outside === undefined) continue;
     report(
       BUNDLE_REFERENCE_OUTSIDE.id,
-      `Flavour '${name}' ${key} is ${describeEscape(escape)}, outside the model folder: '${path}'`,
+      `Flavour '${name}' ${key} is ${outside}: '${path}'`,
       `${key}: ${path}`,
     );
     items.push({ text: `${key}: ${path} (outside the model folder)`, risk: 'high' });
@@ -168,15 +168,20 @@ function stringProperty(model: YamlRecord, key: string): Record<string, string> 
  * An MLflow model folder's `MLmodel` file. The files it names (pickles, weights) are files of the folder and
  * are scanned on their own; this reports what the metadata makes the loader run: a custom `loader_module`
  * (MODEL-MLFLOW-001), bundled code (MODEL-MLFLOW-002), and paths outside the model folder (MODEL-BUNDLE-002).
+ * `site` says where it was read: the file on disk, or an archive member whose label findings and parts carry.
  */
-export async function scanMlmodel(scope: Scope, bytes: Uint8Array): Promise<void> {
+export async function scanMlmodel(
+  scope: Scope,
+  bytes: Uint8Array,
+  site: NamedSite = FILE_SITE,
+): Promise<void> {
   const model = await parseMlmodel(bytes);
   const flavours = isRecord(model.flavors) ? model.flavors : {};
   const items: ModelItem[] = [];
   for (const [name, flavour] of Object.entries(flavours)) {
     scope.context.checkDeadline();
     if (!isRecord(flavour)) continue;
-    for (const item of checkFlavour(scope, name, flavour))
+    for (const item of checkFlavour(scope, site, name, flavour))
       items.push({ ...item, text: `${name}.${item.text}` });
   }
   const names = Object.keys(flavours);
@@ -186,6 +191,7 @@ export async function scanMlmodel(scope: Scope, bytes: Uint8Array): Promise<void
     .map((flavour) => (isRecord(flavour) ? flavour.serialization_format : undefined))
     .find((format): format is string => typeof format === 'string');
   scope.describe({
+    ...memberOf(site),
     format: 'mlflow',
     ...(framework !== undefined && { framework }),
     properties: {

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
 import type { Probe } from '../../core/scanner.js';
+import { ReaderSource } from '../../targets/reader-source.js';
+import type { Content } from './content.js';
 import { MAX_HF_JSON_BYTES, hfFileKind, scanHfFile, type HfFileKind } from './hf-folder.js';
 import { MAX_MLMODEL_BYTES, scanMlmodel } from './mlflow.js';
+import { baseName, siteOf } from './named-site.js';
 import type { Scope } from './scope.js';
+import { MAX_TEMPLATE_FILE_BYTES, scanTemplateFile, templateFileKind } from './template-scan.js';
 
 /**
  * Metadata files of model folders, claimed by name: an MLflow `MLmodel`, and a Hugging Face model
@@ -11,7 +15,7 @@ import type { Scope } from './scope.js';
  */
 export type NamedFileKind = 'mlflow' | HfFileKind;
 
-export function namedFileKind(probe: Probe): NamedFileKind | undefined {
+export function namedFileKind(probe: Pick<Probe, 'path' | 'head'>): NamedFileKind | undefined {
   const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
   if (name === 'MLmodel') return 'mlflow';
   return hfFileKind(name, probe.head);
@@ -31,4 +35,56 @@ export async function scanNamedFile(
   const bytes = probe.head.length === probe.size ? probe.head : new Uint8Array(await readFile(absolutePath));
   if (kind === 'mlflow') await scanMlmodel(scope, bytes);
   else scanHfFile(scope, kind, bytes);
+}
+
+/**
+ * Nested content claimed by name (an archive member, or the decompressed data of `MLmodel.gz`), which on disk
+ * would be a file of its own: the same handlers as for files, with the same size bounds, and findings and
+ * model parts carrying the member. Returns the format, or undefined when no by-name handler claims the name.
+ */
+export async function scanNamedContent(
+  scope: Scope,
+  content: Content,
+  head: Uint8Array,
+): Promise<string | undefined> {
+  const name = baseName(content.name);
+  const template = templateFileKind(name);
+  if (template !== undefined) {
+    const bytes = await readWhole(content, MAX_TEMPLATE_FILE_BYTES, template);
+    scanTemplateFile(scope, template, bytes, content.member);
+    return template;
+  }
+  const kind = namedFileKind({ path: name, head });
+  if (kind === undefined) return undefined;
+  const site = siteOf(content);
+  if (kind === 'mlflow') await scanMlmodel(scope, await readWhole(content, MAX_MLMODEL_BYTES, kind), site);
+  else scanHfFile(scope, kind, await readWhole(content, MAX_HF_JSON_BYTES, kind), site);
+  return kind;
+}
+
+/**
+ * The rest of the content's bytes, read in chunks so that the bound, not the declared size (an archive may lie
+ * about it), decides how much memory is used. Over the bound fails closed.
+ */
+async function readWhole(content: Content, bound: number, kind: string): Promise<Uint8Array> {
+  const tooLarge = (size: number): LimitError =>
+    new LimitError('MEMORY', `${kind} member has ${size} bytes, more than ${bound}`);
+  if (content.size !== undefined && content.size > bound) throw tooLarge(content.size);
+  const source = new ReaderSource(content.reader);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await source.read(1024 * 1024);
+    if (chunk.length === 0) break;
+    total += chunk.length;
+    if (total > bound) throw tooLarge(total);
+    chunks.push(chunk.slice());
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

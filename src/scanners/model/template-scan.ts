@@ -1,7 +1,12 @@
 import { LimitError } from '../../core/errors.js';
+import { section, type ModelSection } from '../../core/model-part.js';
 import type { ScanContext } from '../../core/scanner.js';
-import { analyzeTemplate, looksLikeTemplate } from './jinja.js';
+import { analyzeTemplate, inspectTags, looksLikeTemplate } from './jinja.js';
 import { TEMPLATE_SANDBOX_ESCAPE, TEMPLATE_SUSPICIOUS } from './rules.js';
+import type { Scope } from './scope.js';
+
+/** Longest tag shown in the `inspect` view; the evidence of a finding carries the rest. */
+const MAX_TAG_CHARS = 300;
 
 /** Largest `tokenizer_config.json` or template file read (real ones are well under 1 MiB). */
 export const MAX_TEMPLATE_FILE_BYTES = 16 * 1024 * 1024;
@@ -22,6 +27,22 @@ export function reportTemplate(
       ...(member !== undefined && { member }),
     });
   }
+}
+
+/**
+ * The `inspect` view of a template: its code, one `{{ … }}` / `{% … %}` tag a line (the text between tags is what
+ * the model sees, not what runs), each tag the analysis flags marked with its rule's severity.
+ */
+export function templateSection(where: string, template: string): ModelSection {
+  return section(
+    `template ${where}`,
+    inspectTags(template).map(({ tag, issue }) => ({
+      text: tag.text.length > MAX_TAG_CHARS ? `${tag.text.slice(0, MAX_TAG_CHARS)}…` : tag.text,
+      ...(issue !== undefined && {
+        risk: issue.severity === 'escape' ? TEMPLATE_SANDBOX_ESCAPE.severity : TEMPLATE_SUSPICIOUS.severity,
+      }),
+    })),
+  );
 }
 
 /** `tokenizer_config.json` (whatever the directory), and stand-alone Jinja template files. */
@@ -60,28 +81,37 @@ export function configTemplates(config: unknown): [where: string, template: stri
 
 /**
  * Scans a template-bearing text file already read into memory. A `tokenizer_config.json` that is not JSON is
- * not a config any loader accepts; it is analysed as text, so a payload in it is still found.
+ * not a config any loader accepts; it is analysed as text, so a payload in it is still found. With detail, the
+ * file is described with one section per template. `member` is the archive member it was read from, if any.
  */
 export function scanTemplateFile(
-  context: ScanContext,
+  scope: Scope,
   kind: 'tokenizer-config' | 'jinja',
   bytes: Uint8Array,
+  member?: string,
 ): void {
   if (bytes.length > MAX_TEMPLATE_FILE_BYTES) {
     throw new LimitError('MEMORY', `template file larger than ${MAX_TEMPLATE_FILE_BYTES} bytes`);
   }
   const text = new TextDecoder('utf-8').decode(bytes);
-  if (kind === 'jinja') {
-    reportTemplate(context, text, 'file', undefined);
-    return;
+  const templates = kind === 'jinja' ? [['file', text] as const] : templatesOfConfigText(text);
+  for (const [where, template] of templates) reportTemplate(scope.context, template, where, member);
+  if (scope.detail) {
+    scope.describe({
+      ...(member !== undefined && { member }),
+      format: kind,
+      sections: templates.map(([where, template]) => templateSection(where, template)),
+    });
   }
+}
+
+/** The templates of a `tokenizer_config.json`'s text; text that is not JSON is one template called `text`. */
+function templatesOfConfigText(text: string): (readonly [string, string])[] {
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch {
-    reportTemplate(context, text, 'text', undefined);
-    return;
+    return [['text', text]];
   }
-  for (const [where, template] of configTemplates(config))
-    reportTemplate(context, template, where, undefined);
+  return configTemplates(config);
 }

@@ -50,7 +50,12 @@ export async function scanKerasMetadata(scope: Scope, content: Content): Promise
   if (metadata.nodes.length === 0) throw new ParseError('BAD_STRUCTURE', 'Keras metadata has no node');
   const configs = metadata.nodes.map((node) => parseMetadata(node.metadata, node.node_path));
   // Under `layers`, each node config is walked as a layer (named, classes checked), as in a model's config.
-  const summary = analyseKerasConfig(scope, content.member, JSON.stringify({ layers: configs }));
+  const summary = analyseKerasConfig(
+    scope,
+    content.member,
+    JSON.stringify({ layers: configs }),
+    'keras-savedmodel',
+  );
   const items: ModelItem[] = metadata.nodes.map((node, index) => {
     const config = configs[index] ?? null;
     const className = isObject(config) && typeof config.class_name === 'string' ? config.class_name : '?';

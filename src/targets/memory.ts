@@ -106,22 +106,26 @@ export class RangeAccess implements RandomAccess {
 
 /**
  * Reads a whole stream into memory, for formats that need random access (a zip inside a gzip or a tar entry).
- * Refuses past `maxBytes` so a large nested archive is reported as not scanned instead of exhausting memory.
+ * Refuses past `maxBytes` so a large nested archive is reported as not scanned instead of exhausting memory;
+ * `tooLarge` makes the error for callers that buffer something else (a by-name text member).
  */
-export async function bufferSource(source: ByteSource, maxBytes: number): Promise<Uint8Array> {
+export async function bufferSource(
+  source: ByteSource,
+  maxBytes: number,
+  tooLarge: (size: number) => Error = () =>
+    new LimitError(
+      'DECOMPRESSED_SIZE',
+      `${source.description}: a nested archive larger than ${maxBytes} bytes inside a stream is not buffered`,
+      source.position,
+    ),
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const chunk = await source.read(1024 * 1024);
     if (chunk.length === 0) break;
     total += chunk.length;
-    if (total > maxBytes) {
-      throw new LimitError(
-        'DECOMPRESSED_SIZE',
-        `${source.description}: a nested archive larger than ${maxBytes} bytes inside a stream is not buffered`,
-        source.position,
-      );
-    }
+    if (total > maxBytes) throw tooLarge(total);
     chunks.push(chunk.slice());
   }
   const bytes = new Uint8Array(total);

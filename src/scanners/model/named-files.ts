@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
 import type { Probe } from '../../core/scanner.js';
 import { ReaderSource } from '../../targets/reader-source.js';
+import { bufferSource } from '../../targets/memory.js';
 import type { Content } from './content.js';
 import { MAX_HF_JSON_BYTES, hfFileKind, scanHfFile, type HfFileKind } from './hf-folder.js';
 import { MAX_MLMODEL_BYTES, scanMlmodel } from './mlflow.js';
@@ -70,21 +71,5 @@ async function readWhole(content: Content, bound: number, kind: string): Promise
   const tooLarge = (size: number): LimitError =>
     new LimitError('MEMORY', `${kind} member has ${size} bytes, more than ${bound}`);
   if (content.size !== undefined && content.size > bound) throw tooLarge(content.size);
-  const source = new ReaderSource(content.reader);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = await source.read(1024 * 1024);
-    if (chunk.length === 0) break;
-    total += chunk.length;
-    if (total > bound) throw tooLarge(total);
-    chunks.push(chunk.slice());
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return bufferSource(new ReaderSource(content.reader), bound, tooLarge);
 }

@@ -9,6 +9,8 @@ Run with Debian's interpreter: /usr/bin/python3 examples/generate_demo.py
 - detector.onnx: an `onnx`-built model whose weights are declared as external data at `../../.ssh/id_rsa`, the
   path traversal ONNX loaders followed before CVE-2024-27318 / CVE-2024-5187 were fixed.
 Every payload only runs `echo pwned`; mlsec never loads anything.
+finetune.py beside them is hand-written source, not generated: a training script with the unsafe loader calls the
+code scanner finds (yaml.Loader, trust_remote_code=True, torch.load(weights_only=False)).
 """
 import json
 import os

@@ -34,7 +34,7 @@ export function assembleReport(
       occurrences.set(key, occurrence + 1);
       const id = `F${findings.length + 1}`;
       const finding = completeFinding(raw, rule, outcome.displayPath, id, occurrence);
-      const suppressed = suppressor.suppressionFor(finding, outcome.absolutePath);
+      const suppressed = raw.suppressed ?? suppressor.suppressionFor(finding, outcome.absolutePath);
       findings.push(suppressed === undefined ? finding : { ...finding, suppressed });
       ids.push(id);
       if (suppressed === undefined) verdict = worseVerdict(verdict, rule.verdict);

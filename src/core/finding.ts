@@ -30,9 +30,11 @@ export interface RawFinding {
   /** Overrides the rule's default when the scanner knows better (e.g. a denied callable of lesser impact). */
   readonly severity?: Severity;
   readonly confidence?: Confidence;
+  /** Set by scanners that read suppression comments in the scanned file itself (`# nosec`, `# noqa`). */
+  readonly suppressed?: Suppression;
 }
 
-export type SuppressionKind = 'config' | 'baseline';
+export type SuppressionKind = 'config' | 'baseline' | 'inline';
 
 export interface Suppression {
   readonly kind: SuppressionKind;

@@ -1,7 +1,7 @@
 import type { Confidence, Severity } from './severity.js';
 import type { Verdict } from './verdict.js';
 
-export type Domain = 'scan' | 'model';
+export type Domain = 'scan' | 'model' | 'code';
 
 /** OWASP Machine Learning Security Top 10 (2023) identifiers used for tagging. */
 export type OwaspMlId =
@@ -32,6 +32,10 @@ export interface Rule {
   readonly verdict: Verdict;
   readonly cwe: readonly `CWE-${number}`[];
   readonly owasp: readonly OwaspMlId[];
+  /** Equivalent bandit test ids (`B301`), so that `# nosec B301` suppresses this rule too. */
+  readonly bandit?: readonly string[];
+  /** Equivalent ruff codes (`S301`), so that `# noqa: S301` suppresses this rule too. */
+  readonly ruff?: readonly string[];
 }
 
 export function defineRule<const R extends Rule>(rule: R): R {

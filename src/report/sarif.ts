@@ -64,10 +64,10 @@ function result(
     ],
     partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint },
     ...(finding.suppressed !== undefined && {
-      // Config ignores and baselines both live outside the scanned file.
+      // Config ignores and baselines live outside the scanned file; inline comments are in it.
       suppressions: [
         {
-          kind: 'external',
+          kind: finding.suppressed.kind === 'inline' ? 'inSource' : 'external',
           status: 'accepted',
           justification: finding.suppressed.reason,
           properties: { mlsecSuppression: finding.suppressed.kind },

@@ -41,10 +41,18 @@ describe('mlsec scan', () => {
       ['examples/demo/chat-llm/tokenizer_config.json', 'tokenizer-config', 'malicious'],
       ['examples/demo/clean_model.pt', 'pytorch-zip', 'clean'],
       ['examples/demo/detector.onnx', 'onnx', 'malicious'],
+      ['examples/demo/finetune.py', 'python', 'suspicious'],
       ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
     ]);
     const rules = new Set(report.findings.map((finding) => finding.ruleId));
-    expect([...rules].sort()).toEqual(['MODEL-ONNX-001', 'MODEL-PICKLE-001', 'MODEL-TEMPLATE-001']);
+    expect([...rules].sort()).toEqual([
+      'MODEL-ONNX-001',
+      'MODEL-PICKLE-001',
+      'MODEL-TEMPLATE-001',
+      'PY-DES-006',
+      'PY-MDL-001',
+      'PY-MDL-006',
+    ]);
     const [malicious] = report.findings.filter((finding) => finding.ruleId === 'MODEL-PICKLE-001');
     expect(malicious?.evidence).toContain("posix.system('echo pwned')");
     expect(malicious?.location).toMatchObject({
@@ -128,5 +136,20 @@ describe('mlsec rules', () => {
     const rules = JSON.parse(run.stdout) as { id: string; docs: string }[];
     expect(rules.map((rule) => rule.id)).toContain('MODEL-PICKLE-001');
     expect(rules.every((rule) => rule.docs === `docs/rules/${rule.id}.md`)).toBe(true);
+  });
+
+  it('lists the bandit and ruff equivalents of code rules', () => {
+    const run = mlsec(['rules', '--format', 'json']);
+    const rules = JSON.parse(run.stdout) as {
+      id: string;
+      domain: string;
+      bandit?: string[];
+      ruff?: string[];
+    }[];
+    expect(rules.find((rule) => rule.id === 'PY-DES-001')).toMatchObject({
+      domain: 'code',
+      bandit: ['B301'],
+      ruff: ['S301'],
+    });
   });
 });

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { LimitError } from '../../core/errors.js';
+import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
+import { CODE_RULES } from './rules.js';
+
+/**
+ * Python sources above this size are reported unscannable (SCAN-002) rather than parsed: hand-written code is
+ * far smaller, and the syntax tree of a huge generated file costs memory in proportion.
+ */
+export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+const PYTHON_EXTENSION = /\.pyw?$/i;
+
+function detect(probe: Probe): string | undefined {
+  return PYTHON_EXTENSION.test(probe.path) ? 'python' : undefined;
+}
+
+async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
+  const limit = Math.min(MAX_SOURCE_BYTES, context.settings.limits.maxFileBytes);
+  if (probe.size > limit)
+    throw new LimitError('FILE_SIZE', `Python source of ${probe.size} bytes exceeds the ${limit}-byte limit`);
+  const source = await readFile(absolutePath, 'utf8');
+  // The parser and the rules load on the first Python file, not when the scanner registry is imported.
+  const [{ parsePython }, { analyse }] = await Promise.all([import('./parser.js'), import('./analyse.js')]);
+  const tree = await parsePython(source);
+  try {
+    for (const finding of analyse(tree.rootNode, () => {
+      context.checkDeadline();
+    }))
+      context.report(finding);
+  } finally {
+    tree.delete();
+  }
+  return { format: 'python' };
+}
+
+/** Scans Python source files (`.py`, `.pyw`) for dangerous calls, resolved to qualified names. */
+export const codeScanner: FileScanner = { rules: CODE_RULES, detect, scan };

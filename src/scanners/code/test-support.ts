@@ -1,0 +1,19 @@
+import type { RawFinding } from '../../core/finding.js';
+import { analyse } from './analyse.js';
+import { parsePython } from './parser.js';
+
+/** Parses and analyses Python source held in memory, as the scanner does for a file. */
+export async function analyseSource(source: string): Promise<RawFinding[]> {
+  const tree = await parsePython(source);
+  try {
+    return analyse(tree.rootNode, () => undefined);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** `rule@line` for each unsuppressed finding, in line order: compact to assert on. */
+export async function activeFindings(source: string): Promise<string[]> {
+  const findings = await analyseSource(source);
+  return findings.filter((finding) => finding.suppressed === undefined).map((f) => `${f.ruleId}@${f.line}`);
+}

@@ -27,6 +27,16 @@ function messageText(finding: Finding): string {
   return lines.join('\n');
 }
 
+/**
+ * The line of the scanned file an alert points at. A line inside a member (a notebook cell, TorchScript code in an
+ * archive) is not a line of the file, and model files are binary: line 1 anchors those alerts to the file, as
+ * dependency scanners do for lockfiles; the member and its line are in the message and properties.
+ */
+function artifactLine(finding: Finding): number {
+  const { member, line } = finding.location;
+  return member === undefined ? (line ?? 1) : 1;
+}
+
 function resultProperties(finding: Finding, file: FileReport | undefined): Record<string, unknown> {
   const { member, offset, line, package: pkg } = finding.location;
   return {
@@ -57,8 +67,7 @@ function result(
       {
         physicalLocation: {
           artifactLocation: { uri: artifactUri(finding.location.path, cwd), uriBaseId: '%SRCROOT%' },
-          // Model files are binary: line 1 anchors the alert to the file, as dependency scanners do for lockfiles.
-          region: { startLine: finding.location.line ?? 1 },
+          region: { startLine: artifactLine(finding) },
         },
       },
     ],

@@ -52,6 +52,7 @@ describe('mlsec scan', () => {
       'PY-DES-006',
       'PY-MDL-001',
       'PY-MDL-006',
+      'PY-MDL-007',
     ]);
     const [malicious] = report.findings.filter((finding) => finding.ruleId === 'MODEL-PICKLE-001');
     expect(malicious?.evidence).toContain("posix.system('echo pwned')");

@@ -37,6 +37,14 @@ export interface CodeRule {
   check(call: CallSite): CodeMatch | undefined;
 }
 
+/**
+ * A rule for which every call to one of `calls` is a finding, whatever its arguments: most deserialisers, where
+ * the danger is in the data the call reads, not in how it is called.
+ */
+export function everyCall(rule: Rule, calls: readonly string[], what: string): CodeRule {
+  return { rule, calls, check: (call) => ({ message: `${call.name} ${what}` }) };
+}
+
 export function callSite(name: string, node: Node, scope: Scope): CallSite {
   const positional: Argument[] = [];
   const keywords = new Map<string, Argument>();

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
+import { scanNotebook } from './notebook/scan.js';
 import { CODE_RULES } from './rules.js';
 
 /**
@@ -10,12 +11,15 @@ import { CODE_RULES } from './rules.js';
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
 const PYTHON_EXTENSION = /\.pyw?$/i;
+const NOTEBOOK_EXTENSION = /\.ipynb$/i;
 
 function detect(probe: Probe): string | undefined {
-  return PYTHON_EXTENSION.test(probe.path) ? 'python' : undefined;
+  if (PYTHON_EXTENSION.test(probe.path)) return 'python';
+  return NOTEBOOK_EXTENSION.test(probe.path) ? 'notebook' : undefined;
 }
 
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
+  if (NOTEBOOK_EXTENSION.test(probe.path)) return scanNotebook(absolutePath, probe, context);
   const limit = Math.min(MAX_SOURCE_BYTES, context.settings.limits.maxFileBytes);
   if (probe.size > limit)
     throw new LimitError('FILE_SIZE', `Python source of ${probe.size} bytes exceeds the ${limit}-byte limit`);
@@ -34,5 +38,8 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
   return { format: 'python' };
 }
 
-/** Scans Python source files (`.py`, `.pyw`) for dangerous calls, resolved to qualified names. */
+/**
+ * Scans Python source files (`.py`, `.pyw`) and the code cells of Jupyter notebooks (`.ipynb`) for dangerous calls,
+ * resolved to qualified names.
+ */
 export const codeScanner: FileScanner = { rules: CODE_RULES, detect, scan };

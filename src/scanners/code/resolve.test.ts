@@ -112,7 +112,7 @@ describe('constant evaluation', () => {
       'from transformers import AutoModel',
       'AutoModel.from_pretrained("m", trust_remote_code=TRUST)',
     );
-    expect(await activeFindings(source)).toEqual(['PY-EXE-001@4', 'PY-MDL-006@7']);
+    expect(await activeFindings(source)).toEqual(['PY-EXE-001@4', 'PY-MDL-006@7', 'PY-MDL-007@7']);
   });
 
   it('does not fold a name bound more than once', async () => {

@@ -62,7 +62,8 @@ export const PY_MDL_006 = defineRule({
   owasp: ['ML06:2023'],
 });
 
-const COMMIT_SHA = /^[0-9a-f]{40}$/;
+/** A full git commit id: the only revision a repository owner cannot move. */
+export const COMMIT_SHA = /^[0-9a-f]{40}$/;
 
 export const trustRemoteCodeCheck: CodeRule = {
   rule: PY_MDL_006,

@@ -19,6 +19,19 @@ interface ScanFlags {
   writeBaseline?: string;
   workers?: string;
   progress: boolean;
+  select?: string[];
+  extendSelect?: string[];
+  ignore?: string[];
+  showSuppressed?: boolean;
+}
+
+/** `--select A,B --select C` gives `[A, B, C]`: the options are comma-separated and repeatable, as in ruff. */
+function selectorList(value: string, previous: string[] | undefined): string[] {
+  const selectors = value
+    .split(',')
+    .map((selector) => selector.trim())
+    .filter((selector) => selector !== '');
+  return [...(previous ?? []), ...selectors];
 }
 
 const DEFAULT_FAIL_ON: FailOn = 'high';
@@ -39,6 +52,14 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
       '-c, --config <file>',
       'configuration file (default: nearest .mlsec.toml or pyproject.toml [tool.mlsec])',
     )
+    .option(
+      '--select <rules>',
+      'report only these rules: ids, prefixes (PY-DES, MODEL) or ALL; replaces the configured selection',
+      selectorList,
+    )
+    .option('--extend-select <rules>', 'report these rules in addition to the selected ones', selectorList)
+    .option('--ignore <rules>', 'do not report these rules (ids or prefixes)', selectorList)
+    .option('--show-suppressed', 'list suppressed findings in the text report too')
     .option('--baseline <file>', 'suppress the findings recorded in this baseline')
     .option('--write-baseline <file>', 'record the unsuppressed findings of this scan as a baseline')
     .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
@@ -63,6 +84,12 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
       config,
       workers,
       ...(baseline !== undefined && { baseline }),
+      ruleSelection: {
+        source: 'the command line',
+        ...(flags.select !== undefined && { select: flags.select }),
+        ...(flags.extendSelect !== undefined && { extendSelect: flags.extendSelect }),
+        ...(flags.ignore !== undefined && { ignore: flags.ignore }),
+      },
       onProgress: (done, total) => {
         progress.update(done, total);
       },
@@ -72,7 +99,11 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
   }
 
   const toTerminal = flags.output === undefined && process.stdout.isTTY;
-  const text = REPORTERS[flags.format](report, { color: wantsColor(toTerminal), cwd: process.cwd() });
+  const text = REPORTERS[flags.format](report, {
+    color: wantsColor(toTerminal),
+    cwd: process.cwd(),
+    showSuppressed: flags.showSuppressed === true,
+  });
   if (flags.output === undefined) process.stdout.write(text);
   else await writeFile(flags.output, text);
   // The text report already lists warnings; other formats and files keep stdout machine-readable, so say them here.

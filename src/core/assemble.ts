@@ -10,12 +10,15 @@ import { VERSION } from './version.js';
 /**
  * Turns per-file outcomes into the report every reporter renders: completes findings from the rule registry,
  * numbers them, fingerprints them, applies suppressions and derives each file's verdict from what is left.
+ * Findings of rules outside `enabledRules` (when given) are dropped first, so scanners need not know the selection
+ * and verdicts only reflect the selected rules.
  */
 export function assembleReport(
   outcomes: readonly FileOutcome[],
   suppressor: Suppressor,
   walkWarnings: readonly string[],
   durationMs: number,
+  enabledRules?: ReadonlySet<string>,
 ): ScanReport {
   const files: FileReport[] = [];
   const findings: Finding[] = [];
@@ -23,7 +26,10 @@ export function assembleReport(
     const occurrences = new Map<string, number>();
     const ids: string[] = [];
     let verdict: Verdict = 'clean';
-    const ordered = [...outcome.findings].sort(
+    const selected = outcome.findings.filter(
+      (raw) => enabledRules === undefined || enabledRules.has(raw.ruleId),
+    );
+    const ordered = selected.sort(
       (a, b) => (a.member ?? '').localeCompare(b.member ?? '') || (a.offset ?? 0) - (b.offset ?? 0),
     );
     for (const raw of ordered) {

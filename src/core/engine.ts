@@ -3,8 +3,10 @@ import { walk } from '../targets/walk.js';
 import { assembleReport } from './assemble.js';
 import type { ResolvedConfig } from './config/load.js';
 import { WorkerPool } from './pool.js';
+import { ALL_RULES } from './registry.js';
 import type { ScanReport } from './report-model.js';
 import { scanFile, type FileOutcome, type FileTask } from './scan-file.js';
+import { resolveSelection, type SelectionLayer } from './selection.js';
 import { Suppressor } from './suppress.js';
 
 export interface ScanOptions {
@@ -15,6 +17,8 @@ export interface ScanOptions {
   /** Worker threads; 0 scans on the calling thread (used by tests that run from TypeScript sources). */
   readonly workers?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Rule selection from the command line, applied after the configuration file's (`--select`, `--ignore`). */
+  readonly ruleSelection?: SelectionLayer;
   /** `YYYY-MM-DD` used to expire ignore entries; today by default. */
   readonly today?: string;
 }
@@ -27,6 +31,9 @@ export function defaultWorkerCount(): number {
 export async function runScan(options: ScanOptions): Promise<ScanReport> {
   const started = performance.now();
   const { config } = options;
+  // Resolved before walking, so that an unknown selector fails at once.
+  const layers = [config.ruleSelection, options.ruleSelection].filter((layer) => layer !== undefined);
+  const enabledRules = resolveSelection(ALL_RULES, layers);
   const { files: tasks, warnings } = await walk(options.paths, {
     root: config.root,
     include: config.include,
@@ -45,7 +52,13 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
     options.today ?? new Date().toISOString().slice(0, 10),
   );
   const examined = outcomes.filter((outcome) => outcome !== undefined);
-  return assembleReport(examined, suppressor, warnings, Math.round(performance.now() - started));
+  return assembleReport(
+    examined,
+    suppressor,
+    warnings,
+    Math.round(performance.now() - started),
+    enabledRules,
+  );
 }
 
 async function scanInProcess(

@@ -36,6 +36,11 @@ export interface Rule {
   readonly bandit?: readonly string[];
   /** Equivalent ruff codes (`S301`), so that `# noqa: S301` suppresses this rule too. */
   readonly ruff?: readonly string[];
+  /**
+   * `false` for audit rules that are too noisy to run unless asked for (`--select`); they are listed by
+   * `mlsec rules` but not in the default set.
+   */
+  readonly enabledByDefault?: false;
 }
 
 export function defineRule<const R extends Rule>(rule: R): R {

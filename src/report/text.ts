@@ -10,8 +10,9 @@ import { painter, type Paint, type TextFormat } from './style.js';
 
 /*
  * Layout: one block per file that needs attention (a non-clean verdict or active findings), one line per active
- * finding plus an evidence line, then each rule's fix once, warnings, and a three-line summary. Clean files are only
- * counted, so a scan of ten thousand clean files still prints a screenful.
+ * finding plus an evidence line (suppressed findings are counted, or listed with --show-suppressed), then each
+ * rule's fix once, warnings, and a three-line summary. Clean files are only counted, so a scan of ten thousand
+ * clean files still prints a screenful.
  */
 
 export const SEVERITY_STYLE: Readonly<Record<Severity, TextFormat>> = {
@@ -65,14 +66,35 @@ export function findingLines(finding: Finding, paint: Paint): string[] {
   return [head, `${DETAIL_INDENT}${paint('dim', 'evidence:')} ${displaySafe(finding.evidence)}`];
 }
 
-function fileLines(file: FileReport, active: readonly Finding[], suppressed: number, paint: Paint): string[] {
+/** A suppressed finding, listed on request: the finding dimmed, then why it is suppressed. */
+function suppressedLines(finding: Finding, paint: Paint): string[] {
+  const { suppressed } = finding;
+  if (suppressed === undefined) return findingLines(finding, paint);
+  const why = `suppressed (${suppressed.kind}): ${displaySafe(suppressed.reason)}`;
+  return [
+    ...findingLines(finding, (_format, text) => paint('dim', text)),
+    `${DETAIL_INDENT}${paint('dim', why)}`,
+  ];
+}
+
+function fileLines(
+  file: FileReport,
+  findings: readonly Finding[],
+  showSuppressed: boolean,
+  paint: Paint,
+): string[] {
   const lines = [
     `${paint('bold', displaySafe(file.path))}  ${paint(VERDICT_STYLE[file.verdict], file.verdict)}  ` +
       paint('dim', `${displaySafe(file.format)}, ${formatSize(file.size)}`),
   ];
+  const active = findings.filter((finding) => finding.suppressed === undefined);
   for (const finding of active) lines.push(...findingLines(finding, paint));
-  if (suppressed > 0)
-    lines.push(`  ${paint('dim', `${plural(suppressed, 'suppressed finding')} not shown`)}`);
+  const suppressed = findings.filter((finding) => finding.suppressed !== undefined);
+  if (showSuppressed) {
+    for (const finding of suppressed) lines.push(...suppressedLines(finding, paint));
+  } else if (suppressed.length > 0) {
+    lines.push(`  ${paint('dim', `${plural(suppressed.length, 'suppressed finding')} not shown`)}`);
+  }
   lines.push('');
   return lines;
 }
@@ -121,11 +143,12 @@ export const textReporter: Reporter = (report, options) => {
   for (const file of report.files) {
     const findings = file.findings.map((id) => byId.get(id)).filter((finding) => finding !== undefined);
     const active = findings.filter((finding) => finding.suppressed === undefined);
-    if (file.verdict === 'clean' && active.length === 0) {
+    const listed = options.showSuppressed === true ? findings : active;
+    if (file.verdict === 'clean' && listed.length === 0) {
       unlistedClean++;
       continue;
     }
-    lines.push(...fileLines(file, active, findings.length - active.length, paint));
+    lines.push(...fileLines(file, findings, options.showSuppressed === true, paint));
     for (const finding of active) if (!fixes.has(finding.ruleId)) fixes.set(finding.ruleId, finding);
   }
 

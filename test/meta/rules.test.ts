@@ -59,7 +59,9 @@ describe.each(ALL_RULES.map((rule) => [rule.id, rule] as const))('%s', (id, rule
       for (const path of paths) {
         const absolute = join(FIXTURES, path);
         expect(existsSync(absolute), `${path} exists`).toBe(true);
-        const report = await runScan({ paths: [absolute], config, workers: 0 });
+        // ALL: off-by-default rules need their fixtures checked too.
+        const ruleSelection = { source: 'the meta-test', select: ['ALL'] };
+        const report = await runScan({ paths: [absolute], config, workers: 0, ruleSelection });
         const raised = report.findings.some((finding) => finding.ruleId === id);
         expect(raised, `${id} ${kind === 'bad' ? 'raised' : 'not raised'} by ${path}`).toBe(kind === 'bad');
       }

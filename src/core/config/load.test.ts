@@ -66,6 +66,19 @@ describe('loadConfig', () => {
     expect(config.settings.pickle.denyGlobals).toEqual(['numpy.load']);
   });
 
+  it('reads the [rules] selection, naming the file it came from', async () => {
+    const root = await project({
+      '.mlsec.toml': '[rules]\nselect = ["PY"]\nextend-select = ["MODEL-PICKLE"]\nignore = ["PY-DES"]\n',
+    });
+    const config = await loadConfig(root);
+    expect(config.ruleSelection).toEqual({
+      source: join(root, '.mlsec.toml'),
+      select: ['PY'],
+      extendSelect: ['MODEL-PICKLE'],
+      ignore: ['PY-DES'],
+    });
+  });
+
   it('falls back to defaults when nothing is found', async () => {
     const root = await project({ 'a.pkl': '' });
     const config = await loadConfig(join(root, 'a.pkl'));
@@ -83,6 +96,7 @@ describe('loadConfig', () => {
     ['an ignore that matches everything', '[[ignore]]\nreason = "x"', 'CONFIG_INVALID'],
     ['a bad severity', 'fail-on = "severe"', 'CONFIG_INVALID'],
     ['a bad size', '[limits]\nmax-file-size = "lots"', 'CONFIG_INVALID'],
+    ['a selector that is not a string', '[rules]\nselect = [1]', 'CONFIG_INVALID'],
     ['broken TOML', 'include = [', 'CONFIG_PARSE'],
   ])('rejects %s with a typed error', async (_name, text, code) => {
     const root = await project({ '.mlsec.toml': text });

@@ -5,6 +5,7 @@ import { parse as parseToml } from 'smol-toml';
 import { ConfigError, messageOf } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { ScanSettings } from '../scanner.js';
+import type { SelectionLayer } from '../selection.js';
 import { isSeverity, type Severity } from '../severity.js';
 import { CONFIG_SCHEMA, type ConfigFile, type IgnoreEntry } from './schema.js';
 import { parseSize } from './sizes.js';
@@ -21,6 +22,8 @@ export interface ResolvedConfig {
   readonly failOn: FailOn | undefined;
   readonly settings: ScanSettings;
   readonly ignores: readonly IgnoreEntry[];
+  /** The `[rules]` table, when the file has one. */
+  readonly ruleSelection: SelectionLayer | undefined;
 }
 
 /** Never worth scanning, and large: version-control and JavaScript dependency folders. */
@@ -97,6 +100,17 @@ async function resolveConfig(
       },
     },
     ignores: config.ignore ?? [],
+    ruleSelection: selectionOf(config.rules, source),
+  };
+}
+
+function selectionOf(rules: ConfigFile['rules'], source: string | undefined): SelectionLayer | undefined {
+  if (rules === undefined || source === undefined) return undefined;
+  return {
+    source,
+    ...(rules.select !== undefined && { select: rules.select }),
+    ...(rules['extend-select'] !== undefined && { extendSelect: rules['extend-select'] }),
+    ...(rules.ignore !== undefined && { ignore: rules.ignore }),
   };
 }
 

@@ -8,6 +8,12 @@ export interface ConfigFile {
   include?: string[];
   exclude?: string[];
   'fail-on'?: string;
+  /** Rule selection, as ruff's `select`/`extend-select`/`ignore` (ids, prefixes or `ALL`). */
+  rules?: {
+    select?: string[];
+    'extend-select'?: string[];
+    ignore?: string[];
+  };
   pickle?: {
     'allow-globals'?: string[];
     'deny-globals'?: string[];
@@ -50,6 +56,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
     include: stringList,
     exclude: stringList,
     'fail-on': { type: 'string' },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { select: stringList, 'extend-select': stringList, ignore: stringList },
+    },
     pickle: {
       type: 'object',
       additionalProperties: false,

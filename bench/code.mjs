@@ -7,10 +7,10 @@
 // copied into this repository. bandit is Debian's 1.6.2 (`apt-get install bandit`), run with its default profile.
 // mlsec runs the code rules only (`--select PY`), once per worker count, so the scaling with threads shows.
 // Needs `npm run build` first. Prints wall time, lines per second and peak RSS from /usr/bin/time -v.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { measure as measureUnderTime } from './time.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const tree = resolve(process.argv[2] ?? '/usr/lib/python3/dist-packages/sympy');
@@ -33,27 +33,8 @@ function pythonLines(directory) {
   return { lines, files };
 }
 
-/** Runs a command under /usr/bin/time -v; returns wall seconds, peak RSS in MB and the exit code. */
 function measure(command, args) {
-  const timeFile = '/tmp/mlsec-bench-code.time';
-  const result = spawnSync(
-    '/usr/bin/time',
-    ['-v', '-o', timeFile, 'timeout', String(timeoutSeconds), command, ...args],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024 * 1024,
-    },
-  );
-  const text = readFileSync(timeFile, 'utf8');
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(text);
-  const seconds = wall === null ? NaN : Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
-  return {
-    seconds,
-    rssMb: rss === null ? NaN : Number(rss[1]) / 1024,
-    exit: result.status,
-    stdout: result.stdout,
-  };
+  return measureUnderTime(command, args, { timeFile: '/tmp/mlsec-bench-code.time', timeoutSeconds });
 }
 
 const { lines, files } = pythonLines(tree);

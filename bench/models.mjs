@@ -7,9 +7,10 @@
 // python3-numpy, python3-joblib) unless they exist, plus a folder of 10,000 small pickles. Times each scan with
 // /usr/bin/time -v (wall clock and peak RSS). picklescan runs when PICKLESCAN_SRC points at its `src` folder
 // (a checkout of mmaitre314/picklescan; default /tmp/anchors/picklescan/src). Needs `npm run build` first.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { measure as measureUnderTime } from './time.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const benchDir = resolve(process.argv[2] ?? '/tmp/mlsec-bench');
@@ -157,28 +158,8 @@ function prepare() {
   }
 }
 
-/** Runs a command under /usr/bin/time -v; returns wall seconds, peak RSS in MB and the exit code. */
 function measure(command, args, env = {}) {
-  const timeFile = join(benchDir, '.time');
-  const result = spawnSync(
-    '/usr/bin/time',
-    ['-v', '-o', timeFile, 'timeout', String(timeoutSeconds), command, ...args],
-    {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    },
-  );
-  const text = readFileSync(timeFile, 'utf8');
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(text);
-  const seconds = wall === null ? NaN : Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
-  return {
-    seconds,
-    rssMb: rss === null ? NaN : Number(rss[1]) / 1024,
-    exit: result.status,
-    stdout: result.stdout,
-  };
+  return measureUnderTime(command, args, { timeFile: join(benchDir, '.time'), timeoutSeconds, env });
 }
 
 function mlsec(target, format = 'json') {

@@ -65,6 +65,27 @@ export function callSite(name: string, node: Node, scope: Scope): CallSite {
   return { name, node, positional, keywords, hasUnpacking };
 }
 
+/**
+ * A safety switch that must be literally True (`weights_only=True`, `safe_mode=True`): nothing when it is; the
+ * `unsafe` message when it is False; a medium, low-confidence finding otherwise. None counts as not known: both
+ * libraries read it as "the default", which depends on their version.
+ */
+export function unlessTrue(
+  call: CallSite,
+  keyword: string,
+  argument: Argument,
+  unsafe: string,
+): CodeMatch | undefined {
+  const value = argument.constant;
+  if (value?.kind === 'bool' && value.value) return undefined;
+  if (value?.kind === 'bool') return { message: unsafe };
+  return {
+    message: `${call.name} with ${keyword}=${argument.node.text}, not known to be True`,
+    severity: 'medium',
+    confidence: 'low',
+  };
+}
+
 /** The argument passed by keyword `keyword` or else at `position`. */
 export function argumentOf(call: CallSite, keyword: string, position?: number): Argument | undefined {
   return call.keywords.get(keyword) ?? (position === undefined ? undefined : call.positional[position]);

@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule } from '../call-site.js';
+import { argumentOf, unlessTrue, type CodeRule } from '../call-site.js';
 
 export const PY_MDL_004 = defineRule({
   id: 'PY-MDL-004',
@@ -69,15 +69,12 @@ export const kerasLoadCheck: CodeRule = {
     // load_model(filepath, custom_objects=None, compile=True, safe_mode=True)
     const safeMode = argumentOf(call, 'safe_mode', 3);
     if (safeMode === undefined) return undefined;
-    const value = safeMode.constant;
-    if (value?.kind === 'bool' && value.value) return undefined;
-    if (value?.kind === 'bool')
-      return { message: `${call.name} with safe_mode=False runs Lambda layer code from the model file` };
-    return {
-      message: `${call.name} with safe_mode=${safeMode.node.text}, not known to be True`,
-      severity: 'medium',
-      confidence: 'low',
-    };
+    return unlessTrue(
+      call,
+      'safe_mode',
+      safeMode,
+      `${call.name} with safe_mode=False runs Lambda layer code from the model file`,
+    );
   },
 };
 

@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule } from '../call-site.js';
+import { argumentOf, unlessTrue, type CodeRule } from '../call-site.js';
 
 export const PY_MDL_001 = defineRule({
   id: 'PY-MDL-001',
@@ -32,17 +32,12 @@ export const torchLoadCheck: CodeRule = {
         confidence: 'low',
       };
     }
-    const value = weightsOnly.constant;
-    if (value?.kind === 'bool' && value.value) return undefined;
-    if (value?.kind === 'bool' || value?.kind === 'none')
-      return {
-        message: `${call.name} with weights_only=${weightsOnly.node.text} runs any callable the checkpoint names`,
-      };
-    return {
-      message: `${call.name} with weights_only=${weightsOnly.node.text}, not known to be True`,
-      severity: 'medium',
-      confidence: 'low',
-    };
+    return unlessTrue(
+      call,
+      'weights_only',
+      weightsOnly,
+      `${call.name} with weights_only=${weightsOnly.node.text} runs any callable the checkpoint names`,
+    );
   },
 };
 

@@ -136,13 +136,11 @@ export async function scanContent(scope: Scope, content: Content): Promise<strin
       throw new LimitError('NESTING_DEPTH', `containers nested more than ${limits.maxNestingDepth} deep`);
     }
     const head = await peekHead(content, PROBE_BYTES);
-    // Files a folder on disk claims by name before looking at their bytes (MLmodel, config.json, shard indexes,
-    // tokenizer_config.json, templates), met as archive members or decompressed data: the same order, so a
-    // template that happens to start like a pickle is still read as the template its loader reads.
-    if (content.member !== undefined) {
-      const named = await scanNamedContent(scope, content, head);
-      if (named !== undefined) return named;
-    }
+    // Files claimed by name (MLmodel, config.json, shard indexes, tokenizer_config.json, templates) are read as
+    // what their loader reads, before their bytes are looked at, on disk and as archive members alike: a template
+    // that happens to start like a pickle is still the template.
+    const named = await scanNamedContent(scope, content, head);
+    if (named !== undefined) return named;
     const kinds = classifyHead(head, content.size);
     const [kind = 'unknown'] = kinds;
     format = kind;

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LimitError } from '../../core/errors.js';
 import type { ModelPart } from '../../core/model-part.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
@@ -14,10 +12,10 @@ import {
 } from './classify.js';
 import { contentFromAccess, contentFromBytes } from './content.js';
 import { createScope, scanContent } from './dispatch.js';
-import { namedFileKind, scanNamedFile } from './named-files.js';
+import { namedFileKind } from './named-files.js';
 import { MODEL_RULES } from './rules.js';
 import { tensorflowFileKind } from './tensorflow/index.js';
-import { MAX_TEMPLATE_FILE_BYTES, scanTemplateFile, templateFileKind } from './template-scan.js';
+import { templateFileKind } from './template-scan.js';
 import { isTorchDataPickle } from './zip-scan.js';
 
 const TOP_WINDOW_BYTES = 1024 * 1024;
@@ -65,17 +63,7 @@ function detect(probe: Probe): string | undefined {
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
   const models: ModelPart[] = [];
   const scope = createScope(context, dirname(absolutePath), models);
-  const template = templateFileKind(probe.path);
-  if (template !== undefined) {
-    scanTemplateFile(scope, template, await readTemplateFile(absolutePath, probe));
-    return { format: template, models };
-  }
   const name = probe.path.slice(probe.path.lastIndexOf('/') + 1);
-  const named = namedFileKind(probe);
-  if (named !== undefined) {
-    await scanNamedFile(scope, named, absolutePath, probe);
-    return { format: named, models };
-  }
   // A file that fits in the probe is already in memory: opening it again would double the I/O of small files.
   if (probe.head.length === probe.size) {
     const format = await scanContent(scope, contentFromBytes(probe.head, undefined, name, 0));
@@ -115,23 +103,13 @@ function withFilePart(models: readonly ModelPart[], format: string): ModelPart[]
   const own = models.filter((part) => part.member === undefined);
   const members = models.filter((part) => part.member !== undefined);
   if (own.length > 0) return [...own, ...members];
+  // A chat-template file holds no model: the ML-BOM lists it as a plain file.
+  if (format === 'tokenizer-config' || format === 'jinja') return members;
   const framework = format
     .split(/[/+]/)
     .map((layer) => FRAMEWORK_BY_LAYER[layer])
     .find((name) => name !== undefined);
   return [{ format, ...(framework !== undefined && { framework }) }, ...members];
-}
-
-/** The whole of a small text file (the probe when it holds it all); over the cap fails closed. */
-async function readTemplateFile(absolutePath: string, probe: Probe): Promise<Uint8Array> {
-  if (probe.head.length === probe.size) return probe.head;
-  if (probe.size > MAX_TEMPLATE_FILE_BYTES) {
-    throw new LimitError(
-      'MEMORY',
-      `template file has ${probe.size} bytes, more than ${MAX_TEMPLATE_FILE_BYTES}`,
-    );
-  }
-  return new Uint8Array(await readFile(absolutePath));
 }
 
 export const modelScanner: FileScanner = { rules: MODEL_RULES, detect, scan };

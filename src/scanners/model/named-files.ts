@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
 import type { Probe } from '../../core/scanner.js';
 import { ReaderSource } from '../../targets/reader-source.js';
@@ -22,26 +21,10 @@ export function namedFileKind(probe: Pick<Probe, 'path' | 'head'>): NamedFileKin
   return hfFileKind(name, probe.head);
 }
 
-/** Reads the whole (small) file, over its bound failing closed, and scans it. */
-export async function scanNamedFile(
-  scope: Scope,
-  kind: NamedFileKind,
-  absolutePath: string,
-  probe: Probe,
-): Promise<void> {
-  const bound = kind === 'mlflow' ? MAX_MLMODEL_BYTES : MAX_HF_JSON_BYTES;
-  if (probe.size > bound) {
-    throw new LimitError('MEMORY', `${kind} file has ${probe.size} bytes, more than ${bound}`);
-  }
-  const bytes = probe.head.length === probe.size ? probe.head : new Uint8Array(await readFile(absolutePath));
-  if (kind === 'mlflow') await scanMlmodel(scope, bytes);
-  else scanHfFile(scope, kind, bytes);
-}
-
 /**
- * Nested content claimed by name (an archive member, or the decompressed data of `MLmodel.gz`), which on disk
- * would be a file of its own: the same handlers as for files, with the same size bounds, and findings and
- * model parts carrying the member. Returns the format, or undefined when no by-name handler claims the name.
+ * Content claimed by name: a file on disk, or an archive member (or the decompressed data of `MLmodel.gz`) that on
+ * disk would be a file of its own. The whole of it is read within the handler's size bound, and findings and model
+ * parts carry the member. Returns the format, or undefined when no by-name handler claims the name.
  */
 export async function scanNamedContent(
   scope: Scope,
@@ -69,7 +52,7 @@ export async function scanNamedContent(
  */
 async function readWhole(content: Content, bound: number, kind: string): Promise<Uint8Array> {
   const tooLarge = (size: number): LimitError =>
-    new LimitError('MEMORY', `${kind} member has ${size} bytes, more than ${bound}`);
+    new LimitError('MEMORY', `${kind} content has ${size} bytes, more than ${bound}`);
   if (content.size !== undefined && content.size > bound) throw tooLarge(content.size);
   return bufferSource(new ReaderSource(content.reader), bound, tooLarge);
 }

@@ -13,10 +13,21 @@ import { SCANNERS } from '../../src/scanners/index.js';
  */
 const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, 'test/fixtures');
-const RULE_FIXTURES = JSON.parse(readFileSync(join(FIXTURES, 'rules.json'), 'utf8')) as Record<
-  string,
-  { bad: string[]; good: string[] }
->;
+type FixtureTable = Record<string, { bad: string[]; good: string[] }>;
+/**
+ * Model and scan rules list their fixtures in `test/fixtures/rules.json`; code rules in `rules.json` beside their
+ * fixtures, one per theme folder (`test/fixtures/code/des/rules.json`). Paths are relative to `test/fixtures`.
+ */
+const FIXTURE_TABLES = [
+  join(FIXTURES, 'rules.json'),
+  ...readdirSync(join(FIXTURES, 'code'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(FIXTURES, 'code', entry.name, 'rules.json')))
+    .map((entry) => join(FIXTURES, 'code', entry.name, 'rules.json')),
+];
+const RULE_FIXTURES: FixtureTable = Object.assign(
+  {},
+  ...FIXTURE_TABLES.map((path) => JSON.parse(readFileSync(path, 'utf8')) as FixtureTable),
+) as FixtureTable;
 const REQUIRED_HEADINGS = ['## What it detects', '## Why it matters', '## Examples', '## How to fix'];
 
 describe('rule registry', () => {

@@ -1,25 +1,51 @@
 import type { Node } from 'web-tree-sitter';
 import type { RawFinding } from '../../core/finding.js';
-import { callSite, type CodeRule } from './call-site.js';
+import { callSite, type CodeMatch, type CodeRule, type FileContext, type Site } from './call-site.js';
 import { collectFacts } from './collect.js';
-import { qualifiedNames } from './resolve.js';
-import { CODE_CHECKS } from './rules.js';
+import type { NodeRule } from './node-site.js';
+import { qualifiedNames, UNKNOWN_OBJECT } from './resolve.js';
+import { CODE_CHECKS, NODE_CHECKS } from './rules.js';
 import { PY_PARSE_001 } from './rules/parse.js';
+import type { Scope } from './scopes.js';
 import { inlineSuppression } from './suppressions.js';
+import { TaintAnalysis } from './taint.js';
 
 const MAX_EVIDENCE_CHARS = 160;
 
-/** Subscriptions by exact qualified name, plus the `*` patterns compiled once. */
+interface Subscription {
+  readonly check: CodeRule;
+  /** For `?.` subscriptions, the attribute path the name must end with (`.cursor.execute`). */
+  readonly suffix?: string;
+  /** For `*` subscriptions, the compiled pattern. */
+  readonly pattern?: RegExp;
+}
+
+/**
+ * Call subscriptions, indexed so that each resolved name costs one map lookup: exact names; `?.` (unknown
+ * object) and `*` patterns by their last segment, which is always literal.
+ */
 const EXACT = new Map<string, CodeRule[]>();
-const PATTERNS: { pattern: RegExp; check: CodeRule }[] = [];
+const BY_LAST_SEGMENT = new Map<string, Subscription[]>();
+
+function addByLastSegment(name: string, subscription: Subscription): void {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (last === '*') throw new Error(`subscription ${name} must end with a literal segment`);
+  const list = BY_LAST_SEGMENT.get(last);
+  if (list === undefined) BY_LAST_SEGMENT.set(last, [subscription]);
+  else list.push(subscription);
+}
+
 for (const check of CODE_CHECKS) {
   for (const name of check.calls) {
-    if (name.includes('*')) {
+    if (name.startsWith(`${UNKNOWN_OBJECT}.`)) {
+      addByLastSegment(name, { check, suffix: name.slice(UNKNOWN_OBJECT.length) });
+    } else if (name.includes('*')) {
       const source = name
         .split('.')
-        .map((segment) => (segment === '*' ? '[^.]+(?:\\.[^.]+)*' : segment.replace(/[^\w]/g, '\\$&')))
+        // A `*` never matches the unknown-object root: `*.from_pretrained` is about resolved names.
+        .map((segment) => (segment === '*' ? '(?!\\?)[^.]+(?:\\.[^.]+)*' : segment.replace(/[^\w]/g, '\\$&')))
         .join('\\.');
-      PATTERNS.push({ pattern: new RegExp(`^${source}$`), check });
+      addByLastSegment(name, { check, pattern: new RegExp(`^${source}$`) });
     } else {
       const list = EXACT.get(name);
       if (list === undefined) EXACT.set(name, [check]);
@@ -28,50 +54,127 @@ for (const check of CODE_CHECKS) {
   }
 }
 
-function subscribers(name: string): CodeRule[] {
+const NODE_SUBSCRIPTIONS = new Map<string, NodeRule[]>();
+for (const check of NODE_CHECKS) {
+  for (const type of check.nodes) {
+    const list = NODE_SUBSCRIPTIONS.get(type);
+    if (list === undefined) NODE_SUBSCRIPTIONS.set(type, [check]);
+    else list.push(check);
+  }
+}
+const SUBSCRIBED_TYPES: ReadonlySet<string> = new Set(NODE_SUBSCRIPTIONS.keys());
+
+function subscribers(name: string): readonly CodeRule[] {
   const exact = EXACT.get(name) ?? [];
-  const patterned = PATTERNS.filter(({ pattern }) => pattern.test(name)).map(({ check }) => check);
-  return patterned.length === 0 ? exact : [...exact, ...patterned];
+  const candidates = BY_LAST_SEGMENT.get(name.slice(name.lastIndexOf('.') + 1));
+  if (candidates === undefined) return exact;
+  const unknownObject = name.startsWith(`${UNKNOWN_OBJECT}.`);
+  const matched = candidates
+    .filter(({ suffix, pattern }) =>
+      suffix !== undefined ? unknownObject && name.endsWith(suffix) : (pattern?.test(name) ?? false),
+    )
+    .map(({ check }) => check);
+  return matched.length === 0 ? exact : [...exact, ...matched];
+}
+
+/** Where the code being analysed comes from. */
+export interface SourceInfo {
+  readonly path: string;
+  readonly notebook: boolean;
 }
 
 /**
- * One pass over a parsed file: collect scopes, calls and comments, resolve each call's callee to qualified
- * names, and run the checks subscribed to them. Findings on a line with a matching suppression comment are
- * reported as suppressed.
+ * One pass over a parsed file: collect scopes, calls, comments and the node types rules subscribe to; resolve
+ * each call's callee to qualified names and run the checks subscribed to them; run the node checks. Findings on
+ * a line with a matching suppression comment are reported as suppressed.
  */
-export function analyse(root: Node, checkDeadline: () => void): RawFinding[] {
+export function analyse(root: Node, checkDeadline: () => void, source: SourceInfo): RawFinding[] {
   const findings: RawFinding[] = [];
-  const facts = collectFacts(root, checkDeadline);
+  const facts = collectFacts(root, checkDeadline, SUBSCRIBED_TYPES);
+  const file: FileContext = { ...source, python2: facts.python2 };
   const parseProblem = firstParseProblem(root);
   if (parseProblem !== undefined) findings.push(parseProblem);
+  const taint = fileTaint();
+  const siteIn = (scope: Scope): Site => ({
+    scope,
+    file,
+    taint: (node, options) => taint(options?.fileReads === true).taintOf(node, scope),
+  });
+  const report = (check: CodeRule | NodeRule, match: CodeMatch, node: Node): void => {
+    const at = match.node ?? node;
+    const line = at.startPosition.row + 1;
+    const suppressed = inlineSuppression(facts.comments.get(line), check.rule);
+    findings.push({
+      ruleId: check.rule.id,
+      message: match.message,
+      line,
+      evidence: evidenceOf(at),
+      ...(match.severity !== undefined && { severity: match.severity }),
+      ...(match.confidence !== undefined && { confidence: match.confidence }),
+      ...(suppressed !== undefined && { suppressed }),
+    });
+  };
   let visited = 0;
   for (const { node, scope } of facts.calls) {
     if (++visited % 1024 === 0) checkDeadline();
     const callee = node.childForFieldName('function');
     if (callee === null) continue;
     const reported = new Set<CodeRule>();
-    for (const name of qualifiedNames(callee, scope)) {
+    const site = siteIn(scope);
+    for (const name of qualifiedNames(callee, scope, 0, true)) {
       for (const check of subscribers(name)) {
         if (reported.has(check)) continue;
-        const match = check.check(callSite(name, node, scope));
+        const call = callSite(name, node, site);
+        const match = check.check(call);
         if (match === undefined) continue;
         reported.add(check);
-        const line = node.startPosition.row + 1;
-        const suppressed = inlineSuppression(facts.comments.get(line), check.rule);
-        findings.push({
-          ruleId: check.rule.id,
-          message: match.message,
-          line,
-          evidence: evidenceOf(node),
-          ...(match.severity !== undefined && { severity: match.severity }),
-          ...(match.confidence !== undefined && { confidence: match.confidence }),
-          ...(suppressed !== undefined && { suppressed }),
-        });
+        report(check, check.sink === undefined ? match : withTaint(match, check.sink, call), node);
       }
+    }
+  }
+  for (const { node, scope } of facts.nodes) {
+    if (++visited % 1024 === 0) checkDeadline();
+    const site = siteIn(scope);
+    for (const check of NODE_SUBSCRIPTIONS.get(node.type) ?? []) {
+      const match = check.check(node, site);
+      if (match !== undefined) report(check, match, node);
     }
   }
   // Line order, so that the parse problem (found first) sits where it occurs among the other findings.
   return findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** One taint analysis per file and per source set, created when a rule first asks. */
+function fileTaint(): (fileReads: boolean) => TaintAnalysis {
+  const analyses = new Map<boolean, TaintAnalysis>();
+  return (fileReads) => {
+    let analysis = analyses.get(fileReads);
+    if (analysis === undefined) {
+      analysis = new TaintAnalysis({ fileReads });
+      analyses.set(fileReads, analysis);
+    }
+    return analysis;
+  };
+}
+
+/** A sink's finding at high confidence, naming the source, when untrusted data reaches one of its arguments. */
+function withTaint(
+  match: CodeMatch,
+  sink: NonNullable<CodeRule['sink']>,
+  call: ReturnType<typeof callSite>,
+): CodeMatch {
+  const options = { fileReads: sink.fileReads === true };
+  for (const argument of sink.arguments(call)) {
+    if (argument === undefined) continue;
+    const source = call.taint(argument.node, options);
+    if (source === undefined) continue;
+    return {
+      ...match,
+      message: `${match.message}; it receives ${source.label} (line ${source.line})`,
+      confidence: 'high',
+    };
+  }
+  return match;
 }
 
 function lineAt(root: Node, row: number): string {

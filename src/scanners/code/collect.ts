@@ -7,11 +7,18 @@ export interface CollectedCall {
   readonly scope: Scope;
 }
 
+/** A node of a type some rule subscribes to, and the scope it is evaluated in. */
+export type CollectedNode = CollectedCall;
+
 export interface FileFacts {
   readonly module: Scope;
   readonly calls: readonly CollectedCall[];
+  /** Nodes of the types in `subscribed`, in source order. */
+  readonly nodes: readonly CollectedNode[];
   /** Comment text by 1-based line, for suppression comments. */
   readonly comments: ReadonlyMap<number, string>;
+  /** The file uses Python 2 statement syntax (`print "x"`, `exec code`), so it is Python 2 code. */
+  readonly python2: boolean;
 }
 
 /** The node types the collector looks at; the query engine finds them without walking the tree in JavaScript. */
@@ -24,22 +31,37 @@ const INTERESTING_TYPES = [
   'assignment',
   'augmented_assignment',
   'for_statement',
+  'for_in_clause',
   'named_expression',
   'as_pattern',
   'global_statement',
   'nonlocal_statement',
   'call',
   'comment',
+  'print_statement',
+  'exec_statement',
 ];
 
-/** One compiled query per grammar (one per worker in practice). This module loads only with the parser. */
-const queries = new WeakMap<Language, Query>();
+const PYTHON2_STATEMENTS = new Set(['print_statement', 'exec_statement']);
 
-function queryFor(language: Language): Query {
-  let query = queries.get(language);
+/**
+ * One compiled query per grammar and subscription set (one per worker in practice: the rules subscribe to a
+ * fixed set of node types). This module loads only with the parser.
+ */
+const queries = new WeakMap<Language, Map<string, Query>>();
+
+function queryFor(language: Language, subscribed: ReadonlySet<string>): Query {
+  const types = [...new Set([...INTERESTING_TYPES, ...subscribed])];
+  const key = types.join(' ');
+  let byTypes = queries.get(language);
+  if (byTypes === undefined) {
+    byTypes = new Map();
+    queries.set(language, byTypes);
+  }
+  let query = byTypes.get(key);
   if (query === undefined) {
-    query = new Query(language, `[${INTERESTING_TYPES.map((type) => `(${type})`).join(' ')}] @node`);
-    queries.set(language, query);
+    query = new Query(language, `[${types.map((type) => `(${type})`).join(' ')}] @node`);
+    byTypes.set(key, query);
   }
   return query;
 }
@@ -59,12 +81,18 @@ interface OpenScope {
  * traversal runs inside WebAssembly; a stack of open scopes, by byte range, tells which scope each node is in.
  * `checkDeadline` runs every few thousand nodes.
  */
-export function collectFacts(root: Node, checkDeadline: () => void): FileFacts {
+export function collectFacts(
+  root: Node,
+  checkDeadline: () => void,
+  subscribed: ReadonlySet<string> = new Set(),
+): FileFacts {
   const module = new Scope('module', undefined);
   const calls: CollectedCall[] = [];
+  const nodes: CollectedNode[] = [];
   const comments = new Map<number, string>();
   const open: OpenScope[] = [];
-  const captures = queryFor(root.tree.language).captures(root);
+  const captures = queryFor(root.tree.language, subscribed).captures(root);
+  let python2 = false;
   let visited = 0;
   for (const { node } of captures) {
     if (++visited % 4096 === 0) checkDeadline();
@@ -74,6 +102,8 @@ export function collectFacts(root: Node, checkDeadline: () => void): FileFacts {
     // Decorators, defaults and base classes sit inside the definition's range but before its body.
     const scope =
       enclosing === undefined ? module : position >= enclosing.bodyStart ? enclosing.inner : enclosing.outer;
+    if (subscribed.has(node.type)) nodes.push({ node, scope });
+    if (PYTHON2_STATEMENTS.has(node.type)) python2 = true;
     const opened = visit(node, scope, calls, comments);
     if (opened !== undefined) {
       const body = node.childForFieldName('body');
@@ -85,7 +115,7 @@ export function collectFacts(root: Node, checkDeadline: () => void): FileFacts {
       });
     }
   }
-  return { module, calls, comments };
+  return { module, calls, nodes, comments, python2 };
 }
 
 /** Records what `node` binds or is; returns the scope its body opens. */
@@ -113,10 +143,27 @@ function visit(
     case 'assignment':
       bindAssignment(node, scope);
       return undefined;
-    case 'augmented_assignment':
-    case 'for_statement':
-      bindOpaque(node.childForFieldName('left'), scope, node.endIndex);
+    case 'augmented_assignment': {
+      // `x += y` derives x from its old value (the target, read where it stands) and y.
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      if (left?.type === 'identifier' && right !== null)
+        scope.bind(left.text, { kind: 'derived', position: node.endIndex, from: [left, right], scope });
       return undefined;
+    }
+    case 'for_statement':
+    case 'for_in_clause': {
+      // Loop variables take their values from the iterable. A comprehension's variables are bound in the
+      // enclosing scope: an approximation of its own scope that is enough to shadow and to carry taint.
+      const iterable = node.childForFieldName('right');
+      bindDerived(
+        node.childForFieldName('left'),
+        iterable === null ? [] : [iterable],
+        scope,
+        node.startIndex,
+      );
+      return undefined;
+    }
     case 'named_expression': {
       const name = node.childForFieldName('name');
       const value = node.childForFieldName('value');
@@ -125,8 +172,7 @@ function visit(
       return undefined;
     }
     case 'as_pattern':
-      // `with open(p) as fh`, `except E as e`
-      bindOpaque(node.childForFieldName('alias'), scope, node.endIndex);
+      bindAs(node, scope);
       return undefined;
     case 'global_statement':
       for (const name of node.namedChildren) if (name?.type === 'identifier') scope.declareGlobal(name.text);
@@ -148,14 +194,35 @@ function visit(
 
 /** Binds the function's name outside and its parameters inside the scope it opens. */
 function enterFunction(node: Node, outer: Scope): Scope {
-  const name = node.childForFieldName('name');
-  if (name !== null) outer.bind(name.text, { kind: 'opaque', position: node.startIndex });
   const inner = new Scope('function', outer);
+  const name = node.childForFieldName('name');
+  if (name !== null)
+    outer.bind(name.text, { kind: 'function', position: node.startIndex, node, body: inner });
   for (const parameter of node.childForFieldName('parameters')?.namedChildren ?? []) {
     const identifier = parameterName(parameter);
-    if (identifier !== undefined) inner.bind(identifier, { kind: 'opaque', position: node.startIndex });
+    if (identifier !== undefined)
+      inner.bind(identifier, {
+        kind: 'parameter',
+        position: node.startIndex,
+        function: node,
+        name: identifier,
+      });
   }
   return inner;
+}
+
+/**
+ * `with tarfile.open(p) as archive` binds `archive` to the call, since context managers almost always return
+ * themselves from `__enter__`, so that `archive.extractall()` resolves to `tarfile.open().extractall`.
+ * `except E as e` and patterns bind opaquely.
+ */
+function bindAs(node: Node, scope: Scope): void {
+  const alias = node.childForFieldName('alias');
+  const value = node.firstNamedChild;
+  const target = alias?.type === 'as_pattern_target' ? alias.firstNamedChild : alias;
+  if (node.parent?.type === 'with_item' && target?.type === 'identifier' && value !== null && value !== alias)
+    scope.bind(target.text, { kind: 'value', position: node.endIndex, value, scope });
+  else bindOpaque(alias, scope, node.endIndex);
 }
 
 function parameterName(parameter: Node | null): string | undefined {
@@ -212,7 +279,7 @@ function dotted(node: Node): string {
 
 /**
  * `a = value` binds `a` to the value. In `a = b = value` each nested assignment node binds its own target when
- * the collector reaches it. Tuple targets bind opaquely.
+ * the collector reaches it. Names in tuple targets are derived from the value.
  */
 function bindAssignment(node: Node, scope: Scope): void {
   let value = node.childForFieldName('right');
@@ -220,7 +287,18 @@ function bindAssignment(node: Node, scope: Scope): void {
   const left = node.childForFieldName('left');
   if (left?.type === 'identifier' && value !== null)
     scope.bind(left.text, { kind: 'value', position: node.endIndex, value, scope });
-  else bindOpaque(left, scope, node.endIndex);
+  else bindDerived(left, value === null ? [] : [value], scope, node.endIndex);
+}
+
+/** Binds every plain name in an unpacking target (`a, (b, *c)`) as derived from `from`. */
+function bindDerived(target: Node | null, from: readonly Node[], scope: Scope, position: number): void {
+  if (target === null) return;
+  if (target.type === 'identifier') {
+    scope.bind(target.text, { kind: 'derived', position, from, scope });
+    return;
+  }
+  if (target.type === 'attribute' || target.type === 'subscript') return;
+  for (const child of target.namedChildren) bindDerived(child, from, scope, position);
 }
 
 /** Binds every plain name in a target (`a, (b, *c)`); attributes and subscripts bind no name. */

@@ -28,9 +28,10 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
   const [{ parsePython }, { analyse }] = await Promise.all([import('./parser.js'), import('./analyse.js')]);
   const tree = await parsePython(source);
   try {
-    for (const finding of analyse(tree.rootNode, () => {
+    const checkDeadline = (): void => {
       context.checkDeadline();
-    }))
+    };
+    for (const finding of analyse(tree.rootNode, checkDeadline, { path: probe.path, notebook: false }))
       context.report(finding);
   } finally {
     tree.delete();

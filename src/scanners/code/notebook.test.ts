@@ -16,7 +16,7 @@ const RULES_OF_INTEREST = new Set(['PY-PARSE-001', 'PY-DES-001', 'PY-MDL-001']);
 async function notebookFindings(name: string): Promise<RawFinding[]> {
   const notebook = readNotebook(await readFile(join(NOTEBOOKS, name), 'utf8'));
   const code = notebook.cells.filter((cell) => cell.type === 'code');
-  return analyseCells(code, () => undefined);
+  return analyseCells(code, 'example.ipynb', () => undefined);
 }
 
 /** `rule@member:line` for each unsuppressed finding of the rules of interest. */
@@ -140,6 +140,7 @@ describe('notebook analysis', () => {
         { number: 1, type: 'code', source: 'import torch\nmodel = build(' },
         { number: 2, type: 'code', source: 'state = torch.load(path)' },
       ],
+      'example.ipynb',
       () => undefined,
     );
     expect(located(findings)).toEqual(['PY-PARSE-001@cell 1:2', 'PY-MDL-001@cell 2:1']);
@@ -148,6 +149,7 @@ describe('notebook analysis', () => {
   it('keeps the cell line numbers when a cell of magics and shell lines reaches the parser', async () => {
     const findings = await analyseCells(
       [{ number: 5, type: 'code', source: '%pip install torch\n!nvidia-smi\nimport torch\ntorch.load(p)' }],
+      'example.ipynb',
       () => undefined,
     );
     expect(located(findings)).toEqual(['PY-MDL-001@cell 5:4']);

@@ -4,34 +4,54 @@ import type { Binding, Scope } from './scopes.js';
 /** Alias chains (`a = b; b = c`) and attribute chains are followed this deep, which also breaks cycles. */
 const MAX_DEPTH = 24;
 
+/** The root of the names of attributes whose object is unknown: `?.execute` for `cursor.execute`. */
+export const UNKNOWN_OBJECT = '?';
+
 /**
- * The qualified names an expression may denote: `os.path.join` after `import os`, `pickle.loads` for `l` after
- * `l = pickle.loads`, `builtins.eval` for an unbound `eval`. Empty when the expression is not a reference
- * to a module member (a call result, a parameter, a shadowed name).
+ * The qualified names an expression may denote:
+ * - `os.path.join` after `import os`, `pickle.loads` for `l` after `l = pickle.loads`, `builtins.eval` for an
+ *   unbound `eval`;
+ * - the result of a call is its callee's name with `()`: `tarfile.open().extractall` for `tarfile.open(p).
+ *   extractall`, and for `t.extractall` after `t = tarfile.open(p)` or `with tarfile.open(p) as t`. This is how
+ *   methods of objects made by library constructors are matched (`flask.Flask().run`);
+ * - with `unknownObjects`, an attribute of something unknown (a parameter, `self.x`, a local call's result) is
+ *   `?.` and the attribute path: `?.cursor.execute`, which rules matching a method on any object subscribe to.
+ * Empty when the expression is not a reference (a literal, a shadowed name).
  */
-export function qualifiedNames(node: Node, scope: Scope, depth = 0): string[] {
+export function qualifiedNames(node: Node, scope: Scope, depth = 0, unknownObjects = false): string[] {
   if (depth > MAX_DEPTH) return [];
-  if (node.type === 'identifier') {
-    const found = scope.lookup(node.text, node.startIndex);
-    if (found === undefined) return [`builtins.${node.text}`];
-    return unique(found.bindings.flatMap((binding) => namesOfBinding(binding, depth)));
+  switch (node.type) {
+    case 'identifier': {
+      const found = scope.lookup(node.text, node.startIndex);
+      if (found === undefined) return [`builtins.${node.text}`];
+      return unique(found.bindings.flatMap((binding) => namesOfBinding(binding, depth, unknownObjects)));
+    }
+    case 'attribute': {
+      const object = node.childForFieldName('object');
+      const attribute = node.childForFieldName('attribute');
+      if (object === null || attribute === null) return [];
+      const objects = qualifiedNames(object, scope, depth + 1, unknownObjects);
+      if (objects.length === 0 && unknownObjects) return [`${UNKNOWN_OBJECT}.${attribute.text}`];
+      return objects.map((name) => `${name}.${attribute.text}`);
+    }
+    case 'call': {
+      const callee = node.childForFieldName('function');
+      if (callee === null) return [];
+      return qualifiedNames(callee, scope, depth + 1, unknownObjects).map((name) => `${name}()`);
+    }
+    case 'parenthesized_expression': {
+      const inner = node.firstNamedChild;
+      return inner === null ? [] : qualifiedNames(inner, scope, depth + 1, unknownObjects);
+    }
+    default:
+      return [];
   }
-  if (node.type === 'attribute') {
-    const object = node.childForFieldName('object');
-    const attribute = node.childForFieldName('attribute');
-    if (object === null || attribute === null) return [];
-    return qualifiedNames(object, scope, depth + 1).map((name) => `${name}.${attribute.text}`);
-  }
-  if (node.type === 'parenthesized_expression') {
-    const inner = node.firstNamedChild;
-    return inner === null ? [] : qualifiedNames(inner, scope, depth + 1);
-  }
-  return [];
 }
 
-function namesOfBinding(binding: Binding, depth: number): string[] {
+function namesOfBinding(binding: Binding, depth: number, unknownObjects: boolean): string[] {
   if (binding.kind === 'import') return [binding.qualifiedName];
-  if (binding.kind === 'value') return qualifiedNames(binding.value, binding.scope, depth + 1);
+  if (binding.kind === 'value')
+    return qualifiedNames(binding.value, binding.scope, depth + 1, unknownObjects);
   return [];
 }
 

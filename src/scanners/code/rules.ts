@@ -1,5 +1,13 @@
 import type { Rule } from '../../core/rule.js';
 import type { CodeRule } from './call-site.js';
+import type { NodeRule, RuleFamily } from './node-site.js';
+import { EXECUTION_FAMILY } from './rules/execution.js';
+import { FILES_FAMILY } from './rules/files.js';
+import { INJECTION_FAMILY } from './rules/injection.js';
+import { LOADING_FAMILY } from './rules/loading.js';
+import { PROCESS_FAMILY } from './rules/process.js';
+import { SECRETS_FAMILY } from './rules/secrets.js';
+import { TRANSPORT_FAMILY } from './rules/transport.js';
 import { PY_DES_001, PY_DES_006, pickleCheck, yamlCheck } from './rules/des.js';
 import { PY_DES_002, PY_DES_003, PY_DES_004, PY_DES_005 } from './rules/des.js';
 import { dillCheck, jsonpickleCheck, marshalCheck, shelveCheck } from './rules/des.js';
@@ -19,6 +27,17 @@ import { PY_EXE_008, werkzeugDebuggerCheck } from './rules/debugger.js';
 import { PY_NET_001, PY_NET_002, PY_NET_009, sshHostKeyCheck } from './rules/net.js';
 import { PY_NET_003, insecureProtocolCheck } from './rules/net.js';
 import { unverifiedContextCheck, unverifiedRequestCheck } from './rules/net.js';
+
+/** The rule families added after the first slice, one module each, by theme of the catalogue. */
+const FAMILIES: readonly RuleFamily[] = [
+  EXECUTION_FAMILY,
+  PROCESS_FAMILY,
+  LOADING_FAMILY,
+  FILES_FAMILY,
+  TRANSPORT_FAMILY,
+  INJECTION_FAMILY,
+  SECRETS_FAMILY,
+];
 
 /** The checks one pass over a Python file dispatches calls to. */
 export const CODE_CHECKS: readonly CodeRule[] = [
@@ -53,7 +72,11 @@ export const CODE_CHECKS: readonly CodeRule[] = [
   unverifiedContextCheck,
   insecureProtocolCheck,
   sshHostKeyCheck,
+  ...FAMILIES.flatMap((family) => family.calls),
 ];
+
+/** The checks dispatched the nodes of the types they subscribe to. */
+export const NODE_CHECKS: readonly NodeRule[] = FAMILIES.flatMap((family) => family.nodes);
 
 /** Every rule the code scanner raises, in listing order. */
 export const CODE_RULES: readonly Rule[] = [
@@ -89,4 +112,5 @@ export const CODE_RULES: readonly Rule[] = [
   PY_NET_002,
   PY_NET_003,
   PY_NET_009,
+  ...FAMILIES.flatMap((family) => family.rules),
 ];

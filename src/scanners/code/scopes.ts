@@ -4,11 +4,24 @@ import type { Node } from 'web-tree-sitter';
  * What a name is bound to at one binding site:
  * - `import`: a module or an imported member, by qualified name (`import a.b as c` binds `c` to `a.b`);
  * - `value`: an assignment, whose right-hand side is resolved on demand in the scope it was made in;
- * - `opaque`: anything else (a parameter, a loop variable, a `def`): the name no longer means an import.
+ * - `parameter`: a parameter of `function` (a `def` or `lambda` node), which taint reads for web handlers;
+ * - `function`: a `def`, whose return values taint follows;
+ * - `derived`: a value computed from others without being one of them: a loop variable (from the iterable), an
+ *   augmented assignment (from the old value and the right-hand side), an unpacked tuple element;
+ * - `opaque`: anything else (a class, a caught exception): the name no longer means an import.
+ * Only `import` and `value` bindings resolve to qualified names; the others shadow.
  */
 export type Binding =
   | { readonly kind: 'import'; readonly position: number; readonly qualifiedName: string }
   | { readonly kind: 'value'; readonly position: number; readonly value: Node; readonly scope: Scope }
+  | { readonly kind: 'parameter'; readonly position: number; readonly function: Node; readonly name: string }
+  | { readonly kind: 'function'; readonly position: number; readonly node: Node; readonly body: Scope }
+  | {
+      readonly kind: 'derived';
+      readonly position: number;
+      readonly from: readonly Node[];
+      readonly scope: Scope;
+    }
   | { readonly kind: 'opaque'; readonly position: number };
 
 export type ScopeKind = 'module' | 'function' | 'class';

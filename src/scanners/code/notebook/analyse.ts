@@ -50,10 +50,14 @@ async function shareOf(lines: readonly string[]): Promise<{ parses: boolean; sha
   }
 }
 
-async function analyseProgram(source: string, checkDeadline: () => void): Promise<RawFinding[]> {
+async function analyseProgram(
+  source: string,
+  path: string,
+  checkDeadline: () => void,
+): Promise<RawFinding[]> {
   const tree = await parsePython(source);
   try {
-    return analyse(tree.rootNode, checkDeadline);
+    return analyse(tree.rootNode, checkDeadline, { path, notebook: true });
   } finally {
     tree.delete();
   }
@@ -67,6 +71,7 @@ async function analyseProgram(source: string, checkDeadline: () => void): Promis
  */
 export async function analyseCells(
   cells: readonly NotebookCell[],
+  path: string,
   checkDeadline: () => void,
 ): Promise<RawFinding[]> {
   const programs: CellProgram[] = [];
@@ -79,7 +84,7 @@ export async function analyseCells(
   }
   const located: { cell: number; finding: RawFinding }[] = [];
   const combined = programs.flatMap((program) => program.shared).join('\n');
-  for (const finding of await analyseProgram(combined, checkDeadline)) {
+  for (const finding of await analyseProgram(combined, path, checkDeadline)) {
     const row = (finding.line ?? 1) - 1;
     const program = programs.findLast((candidate) => candidate.start <= row);
     // A broken cell's findings come from its own analysis below.
@@ -97,12 +102,12 @@ export async function analyseCells(
       located.push({ cell: cell.number, finding: { ...finding, member: cellMember(cell) } });
     };
     // The syntax problem is the cell's own: analysed alone, no other cell's lines enter its message.
-    for (const finding of await analyseProgram(lines.join('\n'), checkDeadline))
+    for (const finding of await analyseProgram(lines.join('\n'), path, checkDeadline))
       if (finding.ruleId === PY_PARSE_001.id) report(finding);
     // Calls are resolved with the earlier cells' lines appended after the cell: a name bound nowhere before its use
     // resolves to its later bindings, and the cell's own lines keep their numbers.
     const earlier = programs.slice(0, index).flatMap((program) => program.shared);
-    for (const finding of await analyseProgram([...lines, ...earlier].join('\n'), checkDeadline))
+    for (const finding of await analyseProgram([...lines, ...earlier].join('\n'), path, checkDeadline))
       if (finding.ruleId !== PY_PARSE_001.id && inCell(finding)) report(finding);
   }
   return located

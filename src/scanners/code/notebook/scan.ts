@@ -28,7 +28,7 @@ export async function scanNotebook(
     throw new ParseError('UNSUPPORTED', `notebook kernel language is ${notebook.language}, not Python`);
   const { analyseCells } = await import('./analyse.js');
   const codeCells = notebook.cells.filter((cell) => cell.type === 'code');
-  for (const finding of await analyseCells(codeCells, () => {
+  for (const finding of await analyseCells(codeCells, probe.path, () => {
     context.checkDeadline();
   }))
     context.report(finding);

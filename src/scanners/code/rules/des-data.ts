@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule, everyCall } from '../call-site.js';
+import { argumentOf, type CodeRule, DATA_SINK, everyCall } from '../call-site.js';
 import { PICKLE_FAMILY } from './des.js';
 import type { Constant } from '../resolve.js';
 
@@ -18,6 +18,7 @@ export const readPickleCheck = everyCall(
   PY_DES_007,
   ['pandas.read_pickle', 'pandas.io.pickle.read_pickle'],
   'unpickles the data set, which can run arbitrary code',
+  DATA_SINK,
 );
 
 export const PY_DES_008 = defineRule({

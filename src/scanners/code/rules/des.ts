@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule, everyCall } from '../call-site.js';
+import { argumentOf, type CodeRule, DATA_SINK, everyCall } from '../call-site.js';
 
 /** What bandit's B301 and ruff's S301 cover: loaders that unpickle whatever the data names. */
 export const PICKLE_FAMILY = {
@@ -30,6 +30,7 @@ export const pickleCheck = everyCall(
   PY_DES_001,
   PICKLE_MODULES.flatMap((module) => [`${module}.load`, `${module}.loads`, `${module}.Unpickler`]),
   'deserialises a pickle, which can run arbitrary code',
+  DATA_SINK,
 );
 
 export const PY_DES_002 = defineRule({
@@ -56,6 +57,7 @@ export const dillCheck = everyCall(
     'cloudpickle.loads',
   ],
   'deserialises a pickle, which can run arbitrary code',
+  DATA_SINK,
 );
 
 export const PY_DES_003 = defineRule({
@@ -73,6 +75,7 @@ export const shelveCheck = everyCall(
   PY_DES_003,
   ['shelve.open', 'shelve.DbfilenameShelf'],
   'opens a shelf whose values are unpickled when read',
+  DATA_SINK,
 );
 
 export const PY_DES_004 = defineRule({
@@ -96,6 +99,7 @@ export const jsonpickleCheck = everyCall(
     'jsonpickle.unpickler.Unpickler',
   ],
   'rebuilds arbitrary Python objects named in the JSON',
+  DATA_SINK,
 );
 
 export const PY_DES_005 = defineRule({
@@ -118,6 +122,7 @@ export const PY_DES_005 = defineRule({
 export const marshalCheck: CodeRule = {
   rule: PY_DES_005,
   calls: ['marshal.load', 'marshal.loads'],
+  sink: DATA_SINK,
   check(call) {
     return {
       message: `${call.name} loads marshalled data, which may hold code objects and is unsafe on crafted input`,

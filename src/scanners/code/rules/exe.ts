@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule } from '../call-site.js';
+import { argumentOf, CODE_SINK, type CodeRule } from '../call-site.js';
 import { isLiteral } from '../resolve.js';
 
 export const PY_EXE_001 = defineRule({
@@ -22,6 +22,7 @@ export const PY_EXE_001 = defineRule({
 export const evalCheck: CodeRule = {
   rule: PY_EXE_001,
   calls: ['builtins.eval', '__builtin__.eval'],
+  sink: CODE_SINK,
   check(call) {
     const [source] = call.positional;
     // eval("1 + 2") runs only what the author wrote; there is nothing an attacker controls.
@@ -51,6 +52,7 @@ export const PY_EXE_002 = defineRule({
 export const execCheck: CodeRule = {
   rule: PY_EXE_002,
   calls: ['builtins.exec', 'builtins.compile', '__builtin__.compile'],
+  sink: CODE_SINK,
   check(call) {
     const source = argumentOf(call, 'source', 0);
     if (source === undefined || isLiteral(source.constant)) return undefined;

@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, unlessTrue, type CodeRule } from '../call-site.js';
+import { argumentOf, DATA_SINK, unlessTrue, type CodeRule } from '../call-site.js';
 
 export const PY_MDL_004 = defineRule({
   id: 'PY-MDL-004',
@@ -26,6 +26,7 @@ export const joblibLoadCheck: CodeRule = {
     'skops.io.load',
     'skops.io.loads',
   ],
+  sink: DATA_SINK,
   check(call) {
     if (!call.name.startsWith('skops.'))
       return { message: `${call.name} unpickles the file, which can run arbitrary code` };

@@ -76,6 +76,7 @@ function shellMatch(call: CallSite, command: Argument | undefined, what: string)
 export const shellTrueCheck: CodeRule = {
   rule: PY_PROC_001,
   calls: SUBPROCESS_STARTERS,
+  sink: { arguments: (call) => [argumentOf(call, 'args', 0)] },
   check(call) {
     // shell=<variable> is not reported: whether a shell runs is not known statically.
     if (truthy(call.keywords.get('shell')?.constant) !== true) return undefined;
@@ -109,6 +110,7 @@ function commandOf(call: CallSite): Argument | undefined {
 export const systemCallCheck: CodeRule = {
   rule: PY_PROC_004,
   calls: SYSTEM_CALLS,
+  sink: { arguments: (call) => [commandOf(call)] },
   check(call) {
     return shellMatch(call, commandOf(call), 'runs');
   },

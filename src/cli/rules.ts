@@ -23,7 +23,10 @@ export function rulesCommand(): Command {
         const verdict = rule.verdict.padEnd(11);
         // Off-by-default rules only run when selected (`--select`), so the listing says so.
         const off = isEnabledByDefault(rule) ? '' : '  (off by default)';
-        process.stdout.write(`${rule.id.padEnd(idWidth)}  ${severity}  ${verdict}  ${rule.title}${off}\n`);
+        const aliases = rule.aliases === undefined ? '' : `  (also ${rule.aliases.join(', ')})`;
+        process.stdout.write(
+          `${rule.id.padEnd(idWidth)}  ${severity}  ${verdict}  ${rule.title}${off}${aliases}\n`,
+        );
       }
     });
 }

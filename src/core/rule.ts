@@ -37,6 +37,12 @@ export interface Rule {
   /** Equivalent ruff codes (`S301`), so that `# noqa: S301` suppresses this rule too. */
   readonly ruff?: readonly string[];
   /**
+   * Other ids this rule answers to: catalogue rows that are the same check seen from another theme
+   * (`PY-SUP-002`, trust_remote_code in the supply-chain view, is PY-MDL-006). Selectors and
+   * `# mlsec: ignore[...]` accept them; findings carry the rule's own id, so nothing is reported twice.
+   */
+  readonly aliases?: readonly string[];
+  /**
    * `false` for audit rules that are too noisy to run unless asked for (`--select`); they are listed by
    * `mlsec rules` but not in the default set.
    */

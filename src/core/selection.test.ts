@@ -83,3 +83,15 @@ describe('resolveSelection', () => {
     expect(() => enabled({ ignore: ['all'] })).toThrow(/"all"/);
   });
 });
+
+describe('rule aliases', () => {
+  const aliased: Rule = { ...rule('PY-MDL-006', 'code'), aliases: ['PY-SUP-002'] };
+  const rules = [rule('SCAN-001', 'scan'), rule('PY-DES-001', 'code'), aliased];
+  const resolve = (layer: Omit<SelectionLayer, 'source'>): string[] =>
+    [...resolveSelection(rules, [{ source: 'test', ...layer }])].sort();
+
+  it('selects and ignores a rule by an alias or an alias prefix', () => {
+    expect(resolve({ select: ['PY-SUP'] })).toEqual(['PY-MDL-006', 'SCAN-001']);
+    expect(resolve({ ignore: ['PY-SUP-002'] })).toEqual(['PY-DES-001', 'SCAN-001']);
+  });
+});

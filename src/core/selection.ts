@@ -34,7 +34,11 @@ export function isEnabledByDefault(rule: Rule): boolean {
 }
 
 function matches(selector: string, rule: Rule): boolean {
-  return selector === SELECT_ALL || rule.id.startsWith(selector);
+  return (
+    selector === SELECT_ALL ||
+    rule.id.startsWith(selector) ||
+    (rule.aliases?.some((alias) => alias.startsWith(selector)) ?? false)
+  );
 }
 
 /** A longer prefix says more about what is meant, so it wins over a shorter one; `ALL` is the least specific. */

@@ -38,6 +38,13 @@ describe('rule registry', () => {
     for (const id of declared) expect(id).toMatch(/^[A-Z]+(-[A-Z]+)?-\d{3}$/);
   });
 
+  it('gives aliases the id format and never reuses a rule id or another alias', () => {
+    const aliases = ALL_RULES.flatMap((rule) => rule.aliases ?? []);
+    for (const alias of aliases) expect(alias).toMatch(/^[A-Z]+(-[A-Z]+)?-\d{3}$/);
+    const ids = [...ALL_RULES.map((rule) => rule.id), ...aliases];
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('has a doc page for every rule and no page without a rule', () => {
     const pages = readdirSync(join(REPO, 'docs/rules')).filter((name) => name.endsWith('.md'));
     expect(pages.sort()).toEqual(ALL_RULES.map((rule) => `${rule.id}.md`).sort());

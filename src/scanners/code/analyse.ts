@@ -108,7 +108,7 @@ export function analyse(root: Node, checkDeadline: () => void, source: SourceInf
       ruleId: check.rule.id,
       message: match.message,
       line,
-      evidence: evidenceOf(at),
+      evidence: evidenceOf(match.evidence ?? at),
       ...(match.severity !== undefined && { severity: match.severity }),
       ...(match.confidence !== undefined && { confidence: match.confidence }),
       ...(suppressed !== undefined && { suppressed }),

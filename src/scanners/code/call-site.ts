@@ -49,6 +49,8 @@ export interface CodeMatch {
   readonly confidence?: Confidence;
   /** The node the finding is about, when it is not the one the rule was given (its line and evidence). */
   readonly node?: Node;
+  /** Evidence to show instead of the node's text, when that text holds a secret the report must not repeat. */
+  readonly evidence?: string;
 }
 
 /**

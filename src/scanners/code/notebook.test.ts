@@ -56,6 +56,41 @@ describe('reading notebooks', () => {
     expect(() => readNotebook(text)).toThrow(expect.objectContaining({ code }));
   });
 
+  it('reads the text of code cell outputs, never their images', () => {
+    const notebook = readNotebook(
+      notebookJson([
+        {
+          cell_type: 'code',
+          source: 'train()',
+          outputs: [
+            { output_type: 'stream', name: 'stdout', text: ['epoch 1\n', 'epoch 2\n'] },
+            { output_type: 'execute_result', data: { 'text/plain': '0.93' }, execution_count: 1 },
+            { output_type: 'display_data', data: { 'image/png': 'iVBORw0KGgo=' } },
+            { output_type: 'error', ename: 'E', evalue: 'x', traceback: ['Traceback', 'E: x'] },
+          ],
+        },
+      ]),
+    );
+    expect(notebook.cells[0]?.outputs).toEqual([
+      { number: 1, type: 'stream', text: 'epoch 1\nepoch 2\n' },
+      { number: 2, type: 'execute_result', text: '0.93' },
+      { number: 3, type: 'display_data', text: '' },
+      { number: 4, type: 'error', text: 'Traceback\nE: x' },
+    ]);
+  });
+
+  it.each([
+    ['outputs that are not a list', { outputs: {} }],
+    ['an output without a type', { outputs: [{ text: 'x' }] }],
+    ['an unknown output type', { outputs: [{ output_type: 'widget', text: 'x' }] }],
+    ['a stream of numbers', { outputs: [{ output_type: 'stream', text: [1] }] }],
+    ['a result without data', { outputs: [{ output_type: 'execute_result' }] }],
+    ['a traceback that is a string', { outputs: [{ output_type: 'error', traceback: 'E: x' }] }],
+  ])('rejects %s as unscannable', (_, outputs) => {
+    const text = notebookJson([{ cell_type: 'code', source: 'x', ...outputs }]);
+    expect(() => readNotebook(text)).toThrow(expect.objectContaining({ code: 'BAD_STRUCTURE' }));
+  });
+
   it('reads the kernel language', () => {
     const metadata = { kernelspec: { language: 'R', name: 'ir' } };
     expect(readNotebook(notebookJson([], metadata)).language).toBe('r');

@@ -134,3 +134,13 @@ describe('constant evaluation', () => {
     expect(await activeFindings(source)).toEqual(['PY-DES-006@5', 'PY-DES-006@6', 'PY-DES-006@7']);
   });
 });
+
+describe('rule aliases in suppression comments', () => {
+  it('accepts an alias id in # mlsec: ignore[...]', async () => {
+    const source = lines(
+      'from transformers import AutoModel',
+      'AutoModel.from_pretrained(name, trust_remote_code=True, revision="0123456789abcdef0123456789abcdef01234567")  # mlsec: ignore[PY-SUP-002] reviewed',
+    );
+    expect(await activeFindings(source)).toEqual([]);
+  });
+});

@@ -18,7 +18,8 @@ export function inlineSuppression(comment: string | undefined, rule: Rule): Supp
   if (own !== null) {
     const ids = (own[1] ?? '').split(',').map((id) => id.trim());
     const reason = (own[2] ?? '').trim();
-    if (ids.includes(rule.id)) return { kind: 'inline', reason: reason === '' ? own[0].trim() : reason };
+    if (ids.includes(rule.id) || ids.some((id) => rule.aliases?.includes(id) === true))
+      return { kind: 'inline', reason: reason === '' ? own[0].trim() : reason };
   }
   const nosec = NOSEC.exec(comment);
   if (nosec !== null) {

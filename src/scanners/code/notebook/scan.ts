@@ -13,7 +13,10 @@ export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 /** Kernel languages whose code cells are Python (IPython syntax included). */
 const PYTHON_LANGUAGES = new Set(['python', 'python2', 'python3', 'ipython', 'ipython3']);
 
-/** Scans the code cells of a Jupyter notebook (nbformat 4) with the Python analysis, cell by cell in location. */
+/**
+ * Scans the code cells of a Jupyter notebook (nbformat 4) with the Python analysis, cell by cell in location, and
+ * their saved outputs for secrets.
+ */
 export async function scanNotebook(
   absolutePath: string,
   probe: Probe,
@@ -27,10 +30,13 @@ export async function scanNotebook(
   if (notebook.language !== undefined && !PYTHON_LANGUAGES.has(notebook.language))
     throw new ParseError('UNSUPPORTED', `notebook kernel language is ${notebook.language}, not Python`);
   const { analyseCells } = await import('./analyse.js');
+  const { scanOutputs } = await import('./outputs.js');
   const codeCells = notebook.cells.filter((cell) => cell.type === 'code');
-  for (const finding of await analyseCells(codeCells, probe.path, () => {
+  const checkDeadline = (): void => {
     context.checkDeadline();
-  }))
-    context.report(finding);
+  };
+  for (const finding of await analyseCells(codeCells, probe.path, checkDeadline)) context.report(finding);
+  // Saved outputs are part of the file as committed: keys and environment dumps printed there leak as well.
+  for (const finding of scanOutputs(codeCells, checkDeadline)) context.report(finding);
   return { format: 'notebook' };
 }

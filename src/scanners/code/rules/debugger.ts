@@ -1,5 +1,5 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule } from '../call-site.js';
+import { argumentOf, type Argument, type CodeRule } from '../call-site.js';
 
 export const PY_EXE_008 = defineRule({
   id: 'PY-EXE-008',
@@ -20,17 +20,27 @@ export const PY_EXE_008 = defineRule({
   ruff: ['S201'],
 });
 
+/** True when the argument is the literal `True`: a flag read from a variable is not known to enable anything. */
+function isLiteralTrue(argument: Argument | undefined): boolean {
+  return argument?.constant?.kind === 'bool' && argument.constant.value;
+}
+
 /**
- * `app.run(debug=True)` is not matched: the resolver names module members, not instances, so it cannot tell a
- * `flask.Flask` object's `run` from any other `run` method. `run_simple` is a module function it does resolve.
+ * `run_simple(..., use_debugger=True)`, and Flask's `app.run(debug=True)` on an app made by `flask.Flask(...)`,
+ * which passes `use_debugger` through to `run_simple`.
  */
 export const werkzeugDebuggerCheck: CodeRule = {
   rule: PY_EXE_008,
-  calls: ['werkzeug.serving.run_simple', 'werkzeug.run_simple'],
+  calls: ['werkzeug.serving.run_simple', 'werkzeug.run_simple', 'flask.Flask().run'],
   check(call) {
+    if (call.name === 'flask.Flask().run') {
+      // Flask.run(host, port, debug, load_dotenv, **options); options go to run_simple.
+      if (!isLiteralTrue(argumentOf(call, 'debug', 2)) && !isLiteralTrue(argumentOf(call, 'use_debugger')))
+        return undefined;
+      return { message: 'Flask app.run with debug=True serves the interactive Werkzeug debugger' };
+    }
     // run_simple(hostname, port, application, use_reloader, use_debugger, ...)
-    const debuggerFlag = argumentOf(call, 'use_debugger', 4)?.constant;
-    if (debuggerFlag?.kind !== 'bool' || !debuggerFlag.value) return undefined;
+    if (!isLiteralTrue(argumentOf(call, 'use_debugger', 4))) return undefined;
     return { message: `${call.name} with use_debugger=True serves the interactive Werkzeug debugger` };
   },
 };

@@ -16,6 +16,7 @@ export const PY_MDL_002 = defineRule({
   verdict: 'suspicious',
   cwe: ['CWE-494', 'CWE-829'],
   owasp: ['ML06:2023'],
+  aliases: ['PY-SUP-004'],
 });
 
 /** `owner/repo:<commit>`: the only GitHub reference torch.hub cannot resolve to newer code. */
@@ -69,6 +70,7 @@ export const PY_MDL_007 = defineRule({
   cwe: ['CWE-494'],
   owasp: ['ML06:2023'],
   bandit: ['B615'],
+  aliases: ['PY-SUP-003'],
 });
 
 /** datasets' packaged builders: `load_dataset("csv", data_files=...)` reads local files, not a Hub repository. */

@@ -55,6 +55,7 @@ export const PY_MDL_006 = defineRule({
   verdict: 'suspicious',
   cwe: ['CWE-94', 'CWE-829'],
   owasp: ['ML06:2023'],
+  aliases: ['PY-SUP-002'],
 });
 
 /** A full git commit id: the only revision a repository owner cannot move. */

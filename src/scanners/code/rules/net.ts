@@ -1,6 +1,7 @@
 import { defineRule } from '../../../core/rule.js';
-import { argumentOf, type CodeRule, everyCall } from '../call-site.js';
-import type { Constant } from '../resolve.js';
+import { argumentOf, type CodeRule } from '../call-site.js';
+import type { NodeRule } from '../node-site.js';
+import { type Constant, constantOf, qualifiedNames } from '../resolve.js';
 
 /** Disabled certificate checks let anyone on the path swap the model, data set or API response in transit. */
 const CERTIFICATE_CHECK = {
@@ -25,7 +26,8 @@ export const PY_NET_001 = defineRule({
   ...CERTIFICATE_CHECK,
 });
 
-const HTTP_VERBS = ['request', 'get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+/** The request functions of `requests` and `httpx`, which are also the method names of their sessions and clients. */
+export const HTTP_VERBS = ['request', 'get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 const AIOHTTP_CALLS = ['aiohttp.TCPConnector', 'aiohttp.request', 'aiohttp.ClientSession'];
 
 const isFalse = (constant: Constant | undefined): boolean => constant?.kind === 'bool' && !constant.value;
@@ -109,11 +111,32 @@ export const PY_NET_009 = defineRule({
   ...CERTIFICATE_CHECK,
 });
 
-export const sshHostKeyCheck = everyCall(
-  PY_NET_009,
-  ['AutoAddPolicy', 'WarningPolicy'].flatMap((policy) => [`paramiko.${policy}`, `paramiko.client.${policy}`]),
-  'accepts SSH host keys it has never seen',
-);
+const LAX_POLICIES = ['AutoAddPolicy', 'WarningPolicy'].flatMap((policy) => [
+  `paramiko.${policy}`,
+  `paramiko.client.${policy}`,
+]);
+const SET_POLICY = 'set_missing_host_key_policy';
+
+/**
+ * Instances of the lax policies wherever they are made, and the classes themselves passed uncalled to
+ * `set_missing_host_key_policy` (paramiko instantiates a class it is given). The method is matched on any
+ * client, resolved or not: the argument's qualified name is what makes the finding.
+ */
+export const sshHostKeyCheck: CodeRule = {
+  rule: PY_NET_009,
+  calls: [...LAX_POLICIES, `*.${SET_POLICY}`, `?.${SET_POLICY}`],
+  check(call) {
+    if (!call.name.endsWith(`.${SET_POLICY}`))
+      return { message: `${call.name} accepts SSH host keys it has never seen` };
+    const policy = argumentOf(call, 'policy', 0);
+    // An instance (`AutoAddPolicy()`) is reported where it is made.
+    if (policy === undefined || policy.node.type === 'call') return undefined;
+    const lax = qualifiedNames(policy.node, call.scope).find((name) => LAX_POLICIES.includes(name));
+    return lax === undefined
+      ? undefined
+      : { message: `${SET_POLICY}(${lax}) accepts SSH host keys it has never seen` };
+  },
+};
 
 export const PY_NET_003 = defineRule({
   id: 'PY-NET-003',
@@ -123,15 +146,16 @@ export const PY_NET_003 = defineRule({
     'SSLv2, SSLv3, TLS 1.0 and TLS 1.1 are broken or deprecated (POODLE, BEAST, RFC 8996). Passing ' +
     '`ssl.PROTOCOL_SSLv2`/`SSLv3`/`TLSv1`/`TLSv1_1` (or pyOpenSSL `SSLv2_METHOD`, `SSLv23_METHOD`, `SSLv3_METHOD`, ' +
     '`TLSv1_METHOD`, `TLSv1_1_METHOD`) to `ssl.SSLContext`, `ssl.wrap_socket`, `OpenSSL.SSL.Context` or urllib3 pins ' +
-    'the connection to it; `ssl.wrap_socket` without `ssl_version` uses weak defaults on old Pythons.',
+    'the connection to it; `ssl.wrap_socket` without `ssl_version` uses weak defaults on old Pythons. A ' +
+    'function whose parameter defaults to one of them hands it to every caller that relies on the default.',
   fix: 'Use `ssl.create_default_context()` (TLS 1.2+ with verification), or `ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)` with `context.minimum_version = ssl.TLSVersion.TLSv1_2`; for pyOpenSSL use `SSL.TLS_CLIENT_METHOD`.',
   severity: 'high',
   confidence: 'high',
   verdict: 'suspicious',
   cwe: ['CWE-327'],
   owasp: [],
-  bandit: ['B502', 'B504'],
-  ruff: ['S502', 'S504'],
+  bandit: ['B502', 'B503', 'B504'],
+  ruff: ['S502', 'S503', 'S504'],
 });
 
 const INSECURE_PROTOCOLS = new Set([
@@ -180,5 +204,20 @@ export const insecureProtocolCheck: CodeRule = {
         confidence: 'medium',
       };
     return undefined;
+  },
+};
+
+/** `def connect(version=ssl.PROTOCOL_SSLv2)`: an insecure protocol as a parameter default (bandit B503). */
+export const insecureProtocolDefaultCheck: NodeRule = {
+  rule: PY_NET_003,
+  nodes: ['default_parameter', 'typed_default_parameter'],
+  check(parameter, site) {
+    const value = parameter.childForFieldName('value');
+    // Only attribute references can name a protocol constant; literals and calls are skipped before resolving.
+    if (value?.type !== 'attribute' && value?.type !== 'identifier') return undefined;
+    const protocol = insecureProtocolOf(constantOf(value, site.scope));
+    if (protocol === undefined) return undefined;
+    const name = parameter.childForFieldName('name')?.text ?? parameter.firstNamedChild?.text ?? 'parameter';
+    return { message: `parameter ${name} defaults to ${protocol}, a broken SSL/TLS version` };
   },
 };

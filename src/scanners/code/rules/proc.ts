@@ -41,12 +41,12 @@ export const PY_PROC_004 = defineRule({
   ruff: ['S605'],
 });
 
-const SUBPROCESS_STARTERS = ['Popen', 'run', 'call', 'check_call', 'check_output'].map(
+export const SUBPROCESS_STARTERS = ['Popen', 'run', 'call', 'check_call', 'check_output'].map(
   (name) => `subprocess.${name}`,
 );
 
 /** Python's truth value of a constant, or undefined when it is not statically known. */
-function truthy(constant: Constant | undefined): boolean | undefined {
+export function truthy(constant: Constant | undefined): boolean | undefined {
   switch (constant?.kind) {
     case 'bool':
       return constant.value;
@@ -67,7 +67,7 @@ function isLiteralCommand(command: Argument | undefined): boolean {
 }
 
 /** A literal command runs only what the author wrote: still a shell, but nobody else chooses what it runs. */
-function shellMatch(call: CallSite, command: Argument | undefined, what: string) {
+export function shellMatch(call: CallSite, command: Argument | undefined, what: string) {
   if (isLiteralCommand(command))
     return { message: `${call.name} ${what} a fixed command through a shell`, severity: 'low' as const };
   return { message: `${call.name} ${what} a command that is not a literal in the source through a shell` };
@@ -85,7 +85,7 @@ export const shellTrueCheck: CodeRule = {
 };
 
 /** Functions that always hand their command string to a shell. */
-const SYSTEM_CALLS = [
+export const SYSTEM_CALLS = [
   'os.system',
   'os.popen',
   'os.popen2',
@@ -103,7 +103,7 @@ const SYSTEM_CALLS = [
 ];
 
 /** The command argument: `args` for subprocess, `cmd`/`command` for the shell helpers, else the first. */
-function commandOf(call: CallSite): Argument | undefined {
+export function commandOf(call: CallSite): Argument | undefined {
   return argumentOf(call, 'args', 0) ?? argumentOf(call, 'cmd') ?? argumentOf(call, 'command');
 }
 
@@ -135,7 +135,7 @@ export const PY_PROC_006 = defineRule({
 });
 
 /** The text of a string literal without interpolations, or undefined. */
-function literalText(node: Node): string | undefined {
+export function literalText(node: Node): string | undefined {
   if (node.type !== 'string') return undefined;
   let text = '';
   for (const part of node.namedChildren) {

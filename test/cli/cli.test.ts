@@ -36,11 +36,13 @@ describe('mlsec scan', () => {
     const report = JSON.parse(run.stdout) as JsonReport;
     expect(report.tool.name).toBe('mlsec');
     expect(report.files.map((file) => [file.path, file.format, file.verdict])).toEqual([
+      ['examples/demo/agent_server.py', 'python', 'suspicious'],
       ['examples/demo/chat-llm/config.json', 'hf-config', 'clean'],
       ['examples/demo/chat-llm/model.safetensors', 'safetensors', 'clean'],
       ['examples/demo/chat-llm/tokenizer_config.json', 'tokenizer-config', 'malicious'],
       ['examples/demo/clean_model.pt', 'pytorch-zip', 'clean'],
       ['examples/demo/detector.onnx', 'onnx', 'malicious'],
+      ['examples/demo/explore.ipynb', 'notebook', 'suspicious'],
       ['examples/demo/finetune.py', 'python', 'suspicious'],
       ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
     ]);
@@ -50,10 +52,20 @@ describe('mlsec scan', () => {
       'MODEL-PICKLE-001',
       'MODEL-TEMPLATE-001',
       'PY-DES-006',
+      'PY-EXE-002',
+      'PY-EXE-010',
+      'PY-INJ-001',
       'PY-MDL-001',
       'PY-MDL-006',
       'PY-MDL-007',
+      'PY-SEC-004',
+      'PY-SUP-001',
     ]);
+    // The demo's token is printed in a notebook output; the report must not repeat it.
+    expect(run.stdout).not.toContain('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');
+    const [sql] = report.findings.filter((finding) => finding.ruleId === 'PY-INJ-001');
+    expect(sql?.confidence).toBe('high');
+    expect(sql?.message).toContain('parameter "owner" of a handler (@app.get)');
     const [malicious] = report.findings.filter((finding) => finding.ruleId === 'MODEL-PICKLE-001');
     expect(malicious?.evidence).toContain("posix.system('echo pwned')");
     expect(malicious?.location).toMatchObject({

@@ -170,7 +170,7 @@ function withTaint(
     if (source === undefined) continue;
     return {
       ...match,
-      message: `${match.message}; it receives ${source.label} (line ${source.line})`,
+      message: `${match.message}; it receives ${source.label} from line ${source.line}`,
       confidence: 'high',
     };
   }

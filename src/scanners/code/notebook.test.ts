@@ -181,6 +181,18 @@ describe('notebook analysis', () => {
     expect(located(findings)).toEqual(['PY-PARSE-001@cell 1:2', 'PY-MDL-001@cell 2:1']);
   });
 
+  it('shows a translated IPython line as the user wrote it in the evidence', async () => {
+    const findings = await analyseCells(
+      [{ number: 2, type: 'code', source: 'import os\n!pip install acme-tools\nos.system(cmd)' }],
+      'example.ipynb',
+      () => undefined,
+    );
+    expect(findings.map((finding) => `${finding.ruleId}: ${finding.evidence ?? ''}`)).toEqual([
+      'PY-SUP-001: !pip install acme-tools',
+      'PY-PROC-004: os.system(cmd)',
+    ]);
+  });
+
   it('keeps the cell line numbers when a cell of magics and shell lines reaches the parser', async () => {
     const findings = await analyseCells(
       [{ number: 5, type: 'code', source: '%pip install torch\n!nvidia-smi\nimport torch\ntorch.load(p)' }],

@@ -381,9 +381,9 @@ describe('PY-NET-012 SSRF', () => {
         .filter((finding) => finding.ruleId === 'PY-NET-012')
         .map((finding) => `${finding.line} ${finding.confidence ?? 'high'} ${finding.message}`),
     ).toEqual([
-      '3 high requests.get fetches a URL from flask.request (line 3)',
-      '6 high aiohttp.ClientSession().get fetches a URL from sys.argv (line 6)',
-      '7 high requests.request fetches a URL from input() (line 7)',
+      '3 high requests.get fetches a URL taken from flask.request on line 3',
+      '6 high aiohttp.ClientSession().get fetches a URL taken from sys.argv on line 6',
+      '7 high requests.request fetches a URL taken from input() on line 7',
     ]);
   });
 

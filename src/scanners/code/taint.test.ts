@@ -23,7 +23,7 @@ async function calleeNames(source: string): Promise<string[][]> {
 async function taintReport(source: string): Promise<string[]> {
   const findings = await analyseSource(source);
   return findings.map((finding) => {
-    const received = /; it receives (.*) \(line \d+\)$/.exec(finding.message)?.[1];
+    const received = /; it receives (.*) from line \d+$/.exec(finding.message)?.[1];
     return `${finding.ruleId}@${finding.line} ${finding.confidence ?? 'rule default'}${received === undefined ? '' : `: ${received}`}`;
   });
 }

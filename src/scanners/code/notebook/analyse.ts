@@ -19,6 +19,8 @@ interface CellProgram {
 
 const IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
 const COMMENT_OR_BLANK = /^\s*(?:#.*)?$/;
+/** Evidence is one line, cut like the analysis cuts it. */
+const MAX_WRITTEN_EVIDENCE_CHARS = 160;
 
 /** The member that names a cell in finding locations: `cell 3`, counting every cell from 1 as editors do. */
 export function cellMember(cell: NotebookCell): string {
@@ -64,6 +66,26 @@ async function analyseProgram(
 }
 
 /**
+ * A finding of the combined program placed in its cell: the cell as member, the cell-relative line, and, for an
+ * IPython line that was translated (`!pip install x` became `get_ipython().system("pip install x")`), the line as
+ * the user wrote it for evidence.
+ */
+function inCell(finding: RawFinding, program: CellProgram, line: number): RawFinding {
+  const written = program.cell.source.split('\n')[line - 1];
+  const translated = program.lines[line - 1];
+  const evidence =
+    written !== undefined && written !== translated && finding.evidence !== undefined
+      ? written.trim().slice(0, MAX_WRITTEN_EVIDENCE_CHARS)
+      : finding.evidence;
+  return {
+    ...finding,
+    member: cellMember(program.cell),
+    line,
+    ...(evidence !== undefined && { evidence }),
+  };
+}
+
+/**
  * Analyses a notebook's code cells as the one program the kernel runs, so that `import pickle` in cell 1 resolves
  * `pickle.load` in cell 4. The cells are joined in order, each on its own lines. A cell with syntax errors (a
  * half-typed line) would swallow the cells after it, so it shares only its top-level imports there, and is analysed
@@ -90,16 +112,14 @@ export async function analyseCells(
     // A broken cell's findings come from its own analysis below.
     if (program === undefined || !program.parses) continue;
     const line = row - program.start + 1;
-    located.push({
-      cell: program.cell.number,
-      finding: { ...finding, member: cellMember(program.cell), line },
-    });
+    located.push({ cell: program.cell.number, finding: inCell(finding, program, line) });
   }
-  for (const [index, { cell, lines, parses }] of programs.entries()) {
+  for (const [index, program] of programs.entries()) {
+    const { cell, lines, parses } = program;
     if (parses) continue;
-    const inCell = (finding: RawFinding): boolean => (finding.line ?? 1) <= lines.length;
+    const isInCell = (finding: RawFinding): boolean => (finding.line ?? 1) <= lines.length;
     const report = (finding: RawFinding): void => {
-      located.push({ cell: cell.number, finding: { ...finding, member: cellMember(cell) } });
+      located.push({ cell: cell.number, finding: inCell(finding, program, finding.line ?? 1) });
     };
     // The syntax problem is the cell's own: analysed alone, no other cell's lines enter its message.
     for (const finding of await analyseProgram(lines.join('\n'), path, checkDeadline))
@@ -108,7 +128,7 @@ export async function analyseCells(
     // resolves to its later bindings, and the cell's own lines keep their numbers.
     const earlier = programs.slice(0, index).flatMap((program) => program.shared);
     for (const finding of await analyseProgram([...lines, ...earlier].join('\n'), path, checkDeadline))
-      if (finding.ruleId !== PY_PARSE_001.id && inCell(finding)) report(finding);
+      if (finding.ruleId !== PY_PARSE_001.id && isInCell(finding)) report(finding);
   }
   return located
     .sort((a, b) => a.cell - b.cell || (a.finding.line ?? 0) - (b.finding.line ?? 0))

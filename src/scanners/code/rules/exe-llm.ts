@@ -93,7 +93,7 @@ export const llmCodeExecutionCheck: CodeRule = {
     const source = call.taint(argument.node, { fileReads: false });
     if (source?.kind !== 'llm') return undefined;
     return {
-      message: `${call.name.replace(/^builtins\./, '')} runs ${source.label} (line ${source.line})`,
+      message: `${call.name.replace(/^builtins\./, '')} runs ${source.label} from line ${source.line}`,
     };
   },
 };

@@ -350,6 +350,6 @@ export const ssrfCheck: CodeRule = {
     const source = call.taint(url.node);
     // The environment and earlier responses are configuration and pagination, not an attacker's choice of host.
     if (source === undefined || (source.kind !== 'user' && source.kind !== 'llm')) return undefined;
-    return { message: `${call.name} fetches a URL from ${source.label} (line ${source.line})` };
+    return { message: `${call.name} fetches a URL taken from ${source.label} on line ${source.line}` };
   },
 };

@@ -122,7 +122,7 @@ export const notebookShellCheck: CodeRule = {
     const source = taintOfNames(names, call, call);
     if (source === undefined) return { message };
     return {
-      message: `${message}; it receives ${source.label} (line ${source.line})`,
+      message: `${message}; it receives ${source.label} from line ${source.line}`,
       severity: 'high',
       confidence: 'high',
     };

@@ -84,7 +84,7 @@ export const downloadExecuteCheck: CodeRule = {
     const writer = FILE_WRITERS.includes(call.name);
     if (writer && !writesIntoImportPath(call)) return undefined;
     const what = writer ? 'writes into site-packages' : 'runs';
-    return { message: `${call.name} ${what} ${source.label} (line ${source.line})` };
+    return { message: `${call.name} ${what} ${source.label} from line ${source.line}` };
   },
 };
 

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config/load.js';
 import { WorkerPool } from './pool.js';
 import { ALL_RULES } from './registry.js';
 import type { ScanReport } from './report-model.js';
+import type { ScanSettings } from './scanner.js';
 import { scanFile, type FileOutcome, type FileTask } from './scan-file.js';
 import { resolveSelection, type SelectionLayer } from './selection.js';
 import { Suppressor } from './suppress.js';
@@ -41,10 +42,11 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
   });
   const progress = (done: number): void => options.onProgress?.(done, tasks.length);
   const workers = Math.min(options.workers ?? defaultWorkerCount(), tasks.length);
+  const settings: ScanSettings = { ...config.settings, enabledRules: [...enabledRules] };
   const outcomes =
     workers === 0
-      ? await scanInProcess(tasks, config, progress)
-      : await scanOnWorkers(tasks, config, workers, progress);
+      ? await scanInProcess(tasks, settings, progress)
+      : await scanOnWorkers(tasks, settings, workers, progress);
   const suppressor = new Suppressor(
     config.ignores,
     config.root,
@@ -63,14 +65,14 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
 
 async function scanInProcess(
   tasks: readonly FileTask[],
-  config: ResolvedConfig,
+  settings: ScanSettings,
   progress: (done: number) => void,
 ): Promise<(FileOutcome | undefined)[]> {
   // Loaded here, not at the top: on the worker path the main thread never needs the scanners.
   const { SCANNERS } = await import('../scanners/index.js');
   const outcomes: (FileOutcome | undefined)[] = [];
   for (const task of tasks) {
-    outcomes.push(await scanFile(task, SCANNERS, config.settings));
+    outcomes.push(await scanFile(task, SCANNERS, settings));
     progress(outcomes.length);
   }
   return outcomes;
@@ -78,11 +80,11 @@ async function scanInProcess(
 
 async function scanOnWorkers(
   tasks: readonly FileTask[],
-  config: ResolvedConfig,
+  settings: ScanSettings,
   workers: number,
   progress: (done: number) => void,
 ): Promise<(FileOutcome | undefined)[]> {
-  const pool = new WorkerPool(config.settings, workers, new URL('./worker.js', import.meta.url));
+  const pool = new WorkerPool(settings, workers, new URL('./worker.js', import.meta.url));
   try {
     return await pool.run(tasks, progress);
   } finally {

@@ -28,6 +28,11 @@ export interface ScanSettings {
   readonly detail?: boolean;
   /** Compute each scanned file's SHA-256 (the ML-BOM needs it; plain scans skip the extra read). */
   readonly hashes?: boolean;
+  /**
+   * The ids of the rules the report keeps (after `--select`/`--ignore`). Scanners may skip the checks of the
+   * others, which is only a saving: the engine drops their findings anyway. Absent means every rule.
+   */
+  readonly enabledRules?: readonly string[];
 }
 
 export interface ScanContext {

@@ -13,6 +13,8 @@ interface JsonReport {
     id: string;
     ruleId: string;
     severity: string;
+    confidence: string;
+    message: string;
     evidence?: string;
     location: { path: string; member?: string };
     suppressed?: unknown;

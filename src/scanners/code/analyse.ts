@@ -2,9 +2,9 @@ import type { Node } from 'web-tree-sitter';
 import type { RawFinding } from '../../core/finding.js';
 import { callSite, type CodeMatch, type CodeRule, type FileContext, type Site } from './call-site.js';
 import { collectFacts } from './collect.js';
+import { dispatchFor } from './dispatch.js';
 import type { NodeRule } from './node-site.js';
-import { qualifiedNames, UNKNOWN_OBJECT } from './resolve.js';
-import { CODE_CHECKS, NODE_CHECKS } from './rules.js';
+import { qualifiedNames } from './resolve.js';
 import { PY_PARSE_001 } from './rules/parse.js';
 import type { Scope } from './scopes.js';
 import { inlineSuppression } from './suppressions.js';
@@ -12,75 +12,12 @@ import { TaintAnalysis } from './taint.js';
 
 const MAX_EVIDENCE_CHARS = 160;
 
-interface Subscription {
-  readonly check: CodeRule;
-  /** For `?.` subscriptions, the attribute path the name must end with (`.cursor.execute`). */
-  readonly suffix?: string;
-  /** For `*` subscriptions, the compiled pattern. */
-  readonly pattern?: RegExp;
-}
-
-/**
- * Call subscriptions, indexed so that each resolved name costs one map lookup: exact names; `?.` (unknown
- * object) and `*` patterns by their last segment, which is always literal.
- */
-const EXACT = new Map<string, CodeRule[]>();
-const BY_LAST_SEGMENT = new Map<string, Subscription[]>();
-
-function addByLastSegment(name: string, subscription: Subscription): void {
-  const last = name.slice(name.lastIndexOf('.') + 1);
-  if (last === '*') throw new Error(`subscription ${name} must end with a literal segment`);
-  const list = BY_LAST_SEGMENT.get(last);
-  if (list === undefined) BY_LAST_SEGMENT.set(last, [subscription]);
-  else list.push(subscription);
-}
-
-for (const check of CODE_CHECKS) {
-  for (const name of check.calls) {
-    if (name.startsWith(`${UNKNOWN_OBJECT}.`)) {
-      addByLastSegment(name, { check, suffix: name.slice(UNKNOWN_OBJECT.length) });
-    } else if (name.includes('*')) {
-      const source = name
-        .split('.')
-        // A `*` never matches the unknown-object root: `*.from_pretrained` is about resolved names.
-        .map((segment) => (segment === '*' ? '(?!\\?)[^.]+(?:\\.[^.]+)*' : segment.replace(/[^\w]/g, '\\$&')))
-        .join('\\.');
-      addByLastSegment(name, { check, pattern: new RegExp(`^${source}$`) });
-    } else {
-      const list = EXACT.get(name);
-      if (list === undefined) EXACT.set(name, [check]);
-      else list.push(check);
-    }
-  }
-}
-
-const NODE_SUBSCRIPTIONS = new Map<string, NodeRule[]>();
-for (const check of NODE_CHECKS) {
-  for (const type of check.nodes) {
-    const list = NODE_SUBSCRIPTIONS.get(type);
-    if (list === undefined) NODE_SUBSCRIPTIONS.set(type, [check]);
-    else list.push(check);
-  }
-}
-const SUBSCRIBED_TYPES: ReadonlySet<string> = new Set(NODE_SUBSCRIPTIONS.keys());
-
-function subscribers(name: string): readonly CodeRule[] {
-  const exact = EXACT.get(name) ?? [];
-  const candidates = BY_LAST_SEGMENT.get(name.slice(name.lastIndexOf('.') + 1));
-  if (candidates === undefined) return exact;
-  const unknownObject = name.startsWith(`${UNKNOWN_OBJECT}.`);
-  const matched = candidates
-    .filter(({ suffix, pattern }) =>
-      suffix !== undefined ? unknownObject && name.endsWith(suffix) : (pattern?.test(name) ?? false),
-    )
-    .map(({ check }) => check);
-  return matched.length === 0 ? exact : [...exact, ...matched];
-}
-
 /** Where the code being analysed comes from. */
 export interface SourceInfo {
   readonly path: string;
   readonly notebook: boolean;
+  /** The rules the scan reports; the others are not checked. Undefined means every rule. */
+  readonly enabledRules?: ReadonlySet<string>;
 }
 
 /**
@@ -90,8 +27,10 @@ export interface SourceInfo {
  */
 export function analyse(root: Node, checkDeadline: () => void, source: SourceInfo): RawFinding[] {
   const findings: RawFinding[] = [];
-  const facts = collectFacts(root, checkDeadline, SUBSCRIBED_TYPES);
-  const file: FileContext = { ...source, python2: facts.python2 };
+  const dispatch = dispatchFor(source.enabledRules);
+  const nodeChecks = dispatch.nodeChecksFor(root.text);
+  const facts = collectFacts(root, checkDeadline, nodeChecks.types);
+  const file: FileContext = { path: source.path, notebook: source.notebook, python2: facts.python2 };
   const parseProblem = firstParseProblem(root);
   if (parseProblem !== undefined) findings.push(parseProblem);
   const taint = fileTaint();
@@ -120,10 +59,13 @@ export function analyse(root: Node, checkDeadline: () => void, source: SourceInf
     const callee = node.childForFieldName('function');
     if (callee === null) continue;
     const reported = new Set<CodeRule>();
-    const site = siteIn(scope);
-    for (const name of qualifiedNames(callee, scope, 0, true)) {
-      for (const check of subscribers(name)) {
+    let site: Site | undefined;
+    // Names on unknown objects (`?.execute`) are only worth building for methods some rule subscribes to.
+    const unknownObjects = callee.type === 'attribute' && dispatch.watchesMethod(callee);
+    for (const name of qualifiedNames(callee, scope, 0, unknownObjects)) {
+      for (const check of dispatch.callChecks(name)) {
         if (reported.has(check)) continue;
+        site ??= siteIn(scope);
         const call = callSite(name, node, site);
         const match = check.check(call);
         if (match === undefined) continue;
@@ -135,7 +77,7 @@ export function analyse(root: Node, checkDeadline: () => void, source: SourceInf
   for (const { node, scope } of facts.nodes) {
     if (++visited % 1024 === 0) checkDeadline();
     const site = siteIn(scope);
-    for (const check of NODE_SUBSCRIPTIONS.get(node.type) ?? []) {
+    for (const check of nodeChecks.for(node.type)) {
       const match = check.check(node, site);
       if (match !== undefined) report(check, match, node);
     }

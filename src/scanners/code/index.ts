@@ -25,14 +25,19 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
     throw new LimitError('FILE_SIZE', `Python source of ${probe.size} bytes exceeds the ${limit}-byte limit`);
   const source = await readFile(absolutePath, 'utf8');
   // The parser and the rules load on the first Python file, not when the scanner registry is imported.
-  const [{ parsePython }, { analyse }] = await Promise.all([import('./parser.js'), import('./analyse.js')]);
+  const [{ parsePython }, { analyse }, { enabledRuleSet }] = await Promise.all([
+    import('./parser.js'),
+    import('./analyse.js'),
+    import('./dispatch.js'),
+  ]);
   const tree = await parsePython(source);
   try {
     const checkDeadline = (): void => {
       context.checkDeadline();
     };
-    for (const finding of analyse(tree.rootNode, checkDeadline, { path: probe.path, notebook: false }))
-      context.report(finding);
+    const enabledRules = enabledRuleSet(context.settings.enabledRules);
+    const source = { path: probe.path, notebook: false, ...(enabledRules !== undefined && { enabledRules }) };
+    for (const finding of analyse(tree.rootNode, checkDeadline, source)) context.report(finding);
   } finally {
     tree.delete();
   }

@@ -10,6 +10,13 @@ import type { CodeMatch, CodeRule, Site } from './call-site.js';
 export interface NodeRule {
   readonly rule: Rule;
   readonly nodes: readonly string[];
+  /**
+   * Text every file that can raise the rule contains, tested against the file's text in lower case (so it is
+   * written in lower case: `/pythonpath/`). In a file without it, the rule's nodes are not even collected:
+   * frequent node types (strings, assignments, comparisons) cost time to collect, and most files hold nothing a
+   * given rule looks for. It must be a necessary condition, or findings are lost.
+   */
+  readonly textHint?: RegExp;
   check(node: Node, site: Site): CodeMatch | undefined;
 }
 

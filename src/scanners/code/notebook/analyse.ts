@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { RawFinding } from '../../../core/finding.js';
-import { analyse } from '../analyse.js';
+import { analyse, type SourceInfo } from '../analyse.js';
 import { parsePython } from '../parser.js';
 import { PY_PARSE_001 } from '../rules/parse.js';
 import { translateCell } from './ipython.js';
@@ -54,12 +54,12 @@ async function shareOf(lines: readonly string[]): Promise<{ parses: boolean; sha
 
 async function analyseProgram(
   source: string,
-  path: string,
+  origin: SourceInfo,
   checkDeadline: () => void,
 ): Promise<RawFinding[]> {
   const tree = await parsePython(source);
   try {
-    return analyse(tree.rootNode, checkDeadline, { path, notebook: true });
+    return analyse(tree.rootNode, checkDeadline, origin);
   } finally {
     tree.delete();
   }
@@ -95,7 +95,9 @@ export async function analyseCells(
   cells: readonly NotebookCell[],
   path: string,
   checkDeadline: () => void,
+  enabledRules?: ReadonlySet<string>,
 ): Promise<RawFinding[]> {
+  const origin: SourceInfo = { path, notebook: true, ...(enabledRules !== undefined && { enabledRules }) };
   const programs: CellProgram[] = [];
   let start = 0;
   for (const cell of cells) {
@@ -106,7 +108,7 @@ export async function analyseCells(
   }
   const located: { cell: number; finding: RawFinding }[] = [];
   const combined = programs.flatMap((program) => program.shared).join('\n');
-  for (const finding of await analyseProgram(combined, path, checkDeadline)) {
+  for (const finding of await analyseProgram(combined, origin, checkDeadline)) {
     const row = (finding.line ?? 1) - 1;
     const program = programs.findLast((candidate) => candidate.start <= row);
     // A broken cell's findings come from its own analysis below.
@@ -122,12 +124,12 @@ export async function analyseCells(
       located.push({ cell: cell.number, finding: inCell(finding, program, finding.line ?? 1) });
     };
     // The syntax problem is the cell's own: analysed alone, no other cell's lines enter its message.
-    for (const finding of await analyseProgram(lines.join('\n'), path, checkDeadline))
+    for (const finding of await analyseProgram(lines.join('\n'), origin, checkDeadline))
       if (finding.ruleId === PY_PARSE_001.id) report(finding);
     // Calls are resolved with the earlier cells' lines appended after the cell: a name bound nowhere before its use
     // resolves to its later bindings, and the cell's own lines keep their numbers.
     const earlier = programs.slice(0, index).flatMap((program) => program.shared);
-    for (const finding of await analyseProgram([...lines, ...earlier].join('\n'), path, checkDeadline))
+    for (const finding of await analyseProgram([...lines, ...earlier].join('\n'), origin, checkDeadline))
       if (finding.ruleId !== PY_PARSE_001.id && isInCell(finding)) report(finding);
   }
   return located

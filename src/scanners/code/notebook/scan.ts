@@ -29,13 +29,22 @@ export async function scanNotebook(
   // Code cells of an R or Julia kernel are not Python: parsing them as Python would report noise, not findings.
   if (notebook.language !== undefined && !PYTHON_LANGUAGES.has(notebook.language))
     throw new ParseError('UNSUPPORTED', `notebook kernel language is ${notebook.language}, not Python`);
-  const { analyseCells } = await import('./analyse.js');
+  const [{ analyseCells }, { enabledRuleSet }] = await Promise.all([
+    import('./analyse.js'),
+    import('../dispatch.js'),
+  ]);
   const { scanOutputs } = await import('./outputs.js');
   const codeCells = notebook.cells.filter((cell) => cell.type === 'code');
   const checkDeadline = (): void => {
     context.checkDeadline();
   };
-  for (const finding of await analyseCells(codeCells, probe.path, checkDeadline)) context.report(finding);
+  for (const finding of await analyseCells(
+    codeCells,
+    probe.path,
+    checkDeadline,
+    enabledRuleSet(context.settings.enabledRules),
+  ))
+    context.report(finding);
   // Saved outputs are part of the file as committed: keys and environment dumps printed there leak as well.
   for (const finding of scanOutputs(codeCells, checkDeadline)) context.report(finding);
   return { format: 'notebook' };

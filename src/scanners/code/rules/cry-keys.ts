@@ -110,6 +110,7 @@ const PYCRYPTODOME_ONLY =
 export const pycryptoImportCheck: NodeRule = {
   rule: PY_CRY_006,
   nodes: ['import_statement', 'import_from_statement'],
+  textHint: /crypto/,
   check(node) {
     // Quick test first: import statements are frequent, Crypto imports rare.
     if (!node.text.includes('Crypto')) return undefined;

@@ -187,6 +187,7 @@ export const managerAddressCheck: CodeRule = {
 export const managerSubclassCheck: NodeRule = {
   rule: PY_PYP_009,
   nodes: ['class_definition'],
+  textHint: /manager/,
   check(node, site) {
     const bases = node.childForFieldName('superclasses');
     if (bases === null || !bases.text.includes('Manager')) return undefined;

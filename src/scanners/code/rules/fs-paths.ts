@@ -322,6 +322,7 @@ export const sharedCacheCheck: CodeRule = {
 export const sharedCacheVariableCheck: NodeRule = {
   rule: PY_FS_006,
   nodes: ['assignment'],
+  textHint: /environ/,
   check(node, site) {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');

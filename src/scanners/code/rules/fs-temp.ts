@@ -60,6 +60,7 @@ export function inSharedTmp(path: string): boolean {
 export const sharedTmpCheck: NodeRule = {
   rule: PY_FS_002,
   nodes: ['string'],
+  textHint: /\/tmp|\/dev\/shm/,
   check(node) {
     // String nodes are the most frequent subscription: one cheap character test before the regex.
     if (!node.text.includes('/tmp') && !node.text.includes('/dev/shm')) return undefined;

@@ -146,6 +146,7 @@ const FTPLIB_SAFE_NAMES = new Set([
 const cleartextImportCheck: NodeRule = {
   rule: PY_NET_007,
   nodes: ['import_statement', 'import_from_statement'],
+  textHint: /telnetlib|ftplib/,
   check(node) {
     const text = node.text;
     // Quick test first: import statements are frequent.

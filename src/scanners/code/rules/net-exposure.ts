@@ -153,6 +153,8 @@ function isProse(node: Node): boolean {
 export const allInterfacesCheck: NodeRule = {
   rule: PY_NET_005,
   nodes: ['string'],
+  // The addresses themselves, or an empty host in a `.bind(...)`/`…Server(...)` socket address.
+  textHint: /0\.0\.0\.0|['"]::['"]|bind|server/,
   check(node, site) {
     const text = node.text;
     // Quick test first: string nodes are the most frequent subscribed type.

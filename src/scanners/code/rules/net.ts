@@ -211,6 +211,7 @@ export const insecureProtocolCheck: CodeRule = {
 export const insecureProtocolDefaultCheck: NodeRule = {
   rule: PY_NET_003,
   nodes: ['default_parameter', 'typed_default_parameter'],
+  textHint: /protocol_|_method/,
   check(parameter, site) {
     const value = parameter.childForFieldName('value');
     // Only attribute references can name a protocol constant; literals and calls are skipped before resolving.

@@ -137,6 +137,7 @@ function callOfKeyword(keyword: Node): Node | undefined {
 export const otherShellCheck: NodeRule = {
   rule: PY_PROC_003,
   nodes: ['keyword_argument'],
+  textHint: /shell/,
   check(node, site) {
     // Cheapest test first: keyword arguments are everywhere.
     if (node.childForFieldName('name')?.text !== 'shell') return undefined;

@@ -92,6 +92,7 @@ export const urlPrefixCheck: CodeRule = {
 export const urlAllowListCheck: NodeRule = {
   rule: PY_PYP_007,
   nodes: ['comparison_operator'],
+  textHint: /\.(?:hostname|netloc|scheme)/,
   check(node, site) {
     const text = node.text;
     if (!URL_PARTS.some((part) => text.includes(`.${part}`))) return undefined;

@@ -61,6 +61,9 @@ const SECRET_FORMATS = new RegExp(
 const ANCHORS =
   /hf_|api_org_|sk-|AKIA|ASIA|ABIA|ACCA|ecret|gh[pousr]_|github_pat_|xox|hooks\.slack|AIza|PRIVATE KEY|andb|WANDB|username/i;
 
+/** The same fragments for text already in lower case (the node rules' file-level text hint). */
+export const ANCHORS_IN_LOWER_CASE = new RegExp(ANCHORS.source.toLowerCase());
+
 /** The shortest text any format can match (an AWS key id): shorter strings are skipped without a regex. */
 export const MIN_SECRET_TEXT = 20;
 

@@ -81,6 +81,13 @@ const SPECIAL_TOKEN =
 /** Values shaped like vocabulary entries: `[CLS]`, `</s>`, `<|endoftext|>`, `▁`. */
 const SPECIAL_TOKEN_VALUE = /^(?:\[[A-Za-z_]+\]|<\/?[\w|.-]*>|.)$/;
 
+/**
+ * Text every password-like name contains. `pass` alone counts only as a part of a name (`db_pass`, `pass_hash`,
+ * `["pass"]`, `PASS =`): the `pass` statement is in most files.
+ */
+const PASSWORD_HINT =
+  /pas+wo?r?d|passphrase|_pass(?![a-z])|(?<![a-z_])pass_|['"]pass['"]|(?<![a-z_])pass[ \t]*[=!<>:,)\]]|pwd|secret|token/;
+
 function isPasswordName(name: string): boolean {
   return (
     (PASSWORD_WORD.test(name) || TOKEN_WORD.test(name)) &&
@@ -142,6 +149,7 @@ function passwordMatch(name: string, value: string, shown: Node, line?: Node): C
 export const passwordLiteralCheck: NodeRule = {
   rule: PY_SEC_001,
   nodes: ['assignment', 'comparison_operator', 'pair'],
+  textHint: PASSWORD_HINT,
   check(node, site) {
     const pairs: [Node | null, Node | null][] =
       node.type === 'assignment'
@@ -151,10 +159,10 @@ export const passwordLiteralCheck: NodeRule = {
           : comparedPairs(node);
     for (const [target, valueNode] of pairs) {
       if (target === null || valueNode === null) continue;
-      // Setting a credential variable in the environment is PY-SEC-005's, which knows the SDK variables.
-      if (isEnvironSubscript(target, site)) continue;
       const name = nameOf(target, site);
       if (name === undefined || !isPasswordName(name)) continue;
+      // Setting a credential variable in the environment is PY-SEC-005's, which knows the SDK variables.
+      if (isEnvironSubscript(target, site)) continue;
       const value = passwordLiteral(valueNode, site, name);
       if (value !== undefined) return passwordMatch(name, value, node);
     }
@@ -174,6 +182,7 @@ function comparedPairs(node: Node): [Node, Node][] {
 export const passwordKeywordCheck: NodeRule = {
   rule: PY_SEC_002,
   nodes: ['keyword_argument'],
+  textHint: PASSWORD_HINT,
   check(node, site) {
     const name = node.childForFieldName('name')?.text;
     const valueNode = node.childForFieldName('value');
@@ -191,6 +200,7 @@ export const passwordKeywordCheck: NodeRule = {
 export const passwordDefaultCheck: NodeRule = {
   rule: PY_SEC_003,
   nodes: ['default_parameter', 'typed_default_parameter'],
+  textHint: PASSWORD_HINT,
   check(node, site) {
     const name = node.childForFieldName('name')?.text;
     const valueNode = node.childForFieldName('value');

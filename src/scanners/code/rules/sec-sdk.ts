@@ -192,6 +192,7 @@ function credentialTarget(target: Node, site: Site): string | undefined {
 export const sdkCredentialAssignmentCheck: NodeRule = {
   rule: PY_SEC_005,
   nodes: ['assignment'],
+  textHint: /environ|api_key/,
   check(node, site) {
     const target = node.childForFieldName('left');
     const value = node.childForFieldName('right');

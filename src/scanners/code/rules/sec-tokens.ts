@@ -3,6 +3,7 @@ import { defineRule } from '../../../core/rule.js';
 import type { CodeMatch } from '../call-site.js';
 import type { NodeRule } from '../node-site.js';
 import {
+  ANCHORS_IN_LOWER_CASE,
   findSecrets,
   KAGGLE_KEY,
   MIN_SECRET_TEXT,
@@ -87,6 +88,7 @@ function secretMatch(node: Node, where: string, kind?: string): CodeMatch | unde
 export const secretFormatCheck: NodeRule = {
   rule: PY_SEC_004,
   nodes: ['string', 'comment'],
+  textHint: ANCHORS_IN_LOWER_CASE,
   check: (node) => secretMatch(node, node.type === 'comment' ? 'comment' : 'string literal'),
 };
 
@@ -97,6 +99,7 @@ const MAX_KAGGLE_DICT = 400;
 export const kaggleDictCheck: NodeRule = {
   rule: PY_SEC_004,
   nodes: ['dictionary'],
+  textHint: /username/,
   check(node) {
     if (node.endIndex - node.startIndex > MAX_KAGGLE_DICT) return undefined;
     const text = node.text;

@@ -157,6 +157,7 @@ export const importPathCheck: CodeRule = {
 export const pythonPathAssignmentCheck: NodeRule = {
   rule: PY_SUP_007,
   nodes: ['assignment'],
+  textHint: /pythonpath/,
   check(node, site) {
     const left = node.childForFieldName('left');
     // Cheap textual test before any resolution: assignments are frequent.

@@ -7,7 +7,11 @@ import { NODE_CHECKS } from './rules.js';
 async function ruleIds(source: string, enabledRules?: ReadonlySet<string>): Promise<string[]> {
   const tree = await parsePython(source);
   try {
-    const origin = { path: 'example.py', notebook: false, ...(enabledRules !== undefined && { enabledRules }) };
+    const origin = {
+      path: 'example.py',
+      notebook: false,
+      ...(enabledRules !== undefined && { enabledRules }),
+    };
     return analyse(tree.rootNode, () => undefined, origin).map((finding) => finding.ruleId);
   } finally {
     tree.delete();

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { readBaseline, writeBaseline } from '../core/baseline.js';
 import { loadConfig, type FailOn } from '../core/config/load.js';
@@ -23,6 +24,9 @@ interface ScanFlags {
   extendSelect?: string[];
   ignore?: string[];
   showSuppressed?: boolean;
+  db?: string;
+  popular?: string;
+  internalPrefix?: string[];
 }
 
 /** `--select A,B --select C` gives `[A, B, C]`: the options are comma-separated and repeatable, as in ruff. */
@@ -62,6 +66,9 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
     .option('--show-suppressed', 'list suppressed findings in the text report too')
     .option('--baseline <file>', 'suppress the findings recorded in this baseline')
     .option('--write-baseline <file>', 'record the unsuppressed findings of this scan as a baseline')
+    .option('--db <path>', 'audit dependencies against this OSV database (folder, .jsonl or all.zip)')
+    .option('--popular <file>', 'popular PyPI names to check typosquats against (top-pypi-packages JSON)')
+    .option('--internal-prefix <prefixes>', 'name prefixes of your own packages (dependency confusion)', selectorList)
     .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
     .option('--no-progress', 'never show the progress line')
     .action(async (paths: string[], flags: ScanFlags) => {
@@ -71,9 +78,14 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
 
 async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number> {
   const loaded = await loadConfig(paths[0] ?? '.', flags.config);
-  const config = HASHING_REPORTERS.has(flags.format)
-    ? { ...loaded, settings: { ...loaded.settings, hashes: true } }
-    : loaded;
+  const deps = {
+    ...loaded.settings.deps,
+    ...(flags.db !== undefined && { db: resolve(flags.db) }),
+    ...(flags.popular !== undefined && { popular: resolve(flags.popular) }),
+    ...(flags.internalPrefix !== undefined && { internalPrefixes: flags.internalPrefix }),
+  };
+  const settings = { ...loaded.settings, deps, ...(HASHING_REPORTERS.has(flags.format) && { hashes: true }) };
+  const config = { ...loaded, settings };
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   const workers = flags.workers === undefined ? defaultWorkerCount() : parseWorkers(flags.workers);
   const progress = new ProgressLine(flags.progress);

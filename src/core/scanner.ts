@@ -33,6 +33,17 @@ export interface ScanSettings {
    * others, which is only a saving: the engine drops their findings anyway. Absent means every rule.
    */
   readonly enabledRules?: readonly string[];
+  readonly deps?: DependencySettings;
+}
+
+/** What the dependency checks need from outside the scanned files. */
+export interface DependencySettings {
+  /** An OSV database: a folder of OSV JSON or PyPA YAML records, a JSONL file, or OSV.dev's `all.zip`. */
+  readonly db?: string;
+  /** The popular-package list typosquats are measured against (hugovk's `top-pypi-packages` JSON). */
+  readonly popular?: string;
+  /** Name prefixes of the organisation's own packages, for dependency-confusion checks (`acme-`). */
+  readonly internalPrefixes?: readonly string[];
 }
 
 export interface ScanContext {

@@ -15,14 +15,18 @@ const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, 'test/fixtures');
 type FixtureTable = Record<string, { bad: string[]; good: string[] }>;
 /**
- * Model and scan rules list their fixtures in `test/fixtures/rules.json`; code rules in `rules.json` beside their
- * fixtures, one per theme folder (`test/fixtures/code/des/rules.json`). Paths are relative to `test/fixtures`.
+ * Model and scan rules list their fixtures in `test/fixtures/rules.json`; code and dependency rules in `rules.json`
+ * beside their fixtures, one per theme folder (`test/fixtures/code/des/rules.json`, `test/fixtures/deps/vuln/…`).
+ * Paths are relative to `test/fixtures`.
  */
+const THEMED_DOMAINS = ['code', 'deps'];
 const FIXTURE_TABLES = [
   join(FIXTURES, 'rules.json'),
-  ...readdirSync(join(FIXTURES, 'code'), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(FIXTURES, 'code', entry.name, 'rules.json')))
-    .map((entry) => join(FIXTURES, 'code', entry.name, 'rules.json')),
+  ...THEMED_DOMAINS.filter((domain) => existsSync(join(FIXTURES, domain))).flatMap((domain) =>
+    readdirSync(join(FIXTURES, domain), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(FIXTURES, domain, entry.name, 'rules.json')))
+      .map((entry) => join(FIXTURES, domain, entry.name, 'rules.json')),
+  ),
 ];
 const RULE_FIXTURES: FixtureTable = Object.assign(
   {},

@@ -4,7 +4,7 @@ import type { ValidateFunction } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError, messageOf } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import type { ScanSettings } from '../scanner.js';
+import type { DependencySettings, ScanSettings } from '../scanner.js';
 import type { SelectionLayer } from '../selection.js';
 import { isSeverity, type Severity } from '../severity.js';
 import { CONFIG_SCHEMA, type ConfigFile, type IgnoreEntry } from './schema.js';
@@ -98,9 +98,20 @@ async function resolveConfig(
         allowGlobals: config.pickle?.['allow-globals'] ?? [],
         denyGlobals: config.pickle?.['deny-globals'] ?? [],
       },
+      ...(config.deps !== undefined && { deps: depsSettingsOf(config.deps, source) }),
     },
     ignores: config.ignore ?? [],
     ruleSelection: selectionOf(config.rules, source),
+  };
+}
+
+/** The `[deps]` table, with its paths made absolute against the configuration file's directory. */
+function depsSettingsOf(deps: NonNullable<ConfigFile['deps']>, source: string | undefined): DependencySettings {
+  const base = source === undefined ? process.cwd() : dirname(source);
+  return {
+    ...(deps.db !== undefined && { db: resolve(base, deps.db) }),
+    ...(deps.popular !== undefined && { popular: resolve(base, deps.popular) }),
+    ...(deps['internal-prefixes'] !== undefined && { internalPrefixes: deps['internal-prefixes'] }),
   };
 }
 

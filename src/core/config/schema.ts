@@ -18,6 +18,12 @@ export interface ConfigFile {
     'allow-globals'?: string[];
     'deny-globals'?: string[];
   };
+  /** Dependency auditing. Paths are relative to the directory holding the configuration file. */
+  deps?: {
+    db?: string;
+    popular?: string;
+    'internal-prefixes'?: string[];
+  };
   limits?: {
     'max-file-size'?: SizeSetting;
     'max-decompressed-size'?: SizeSetting;
@@ -65,6 +71,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       properties: { 'allow-globals': stringList, 'deny-globals': stringList },
+    },
+    deps: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { db: { type: 'string' }, popular: { type: 'string' }, 'internal-prefixes': stringList },
     },
     limits: {
       type: 'object',

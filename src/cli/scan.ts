@@ -68,7 +68,11 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
     .option('--write-baseline <file>', 'record the unsuppressed findings of this scan as a baseline')
     .option('--db <path>', 'audit dependencies against this OSV database (folder, .jsonl or all.zip)')
     .option('--popular <file>', 'popular PyPI names to check typosquats against (top-pypi-packages JSON)')
-    .option('--internal-prefix <prefixes>', 'name prefixes of your own packages (dependency confusion)', selectorList)
+    .option(
+      '--internal-prefix <prefixes>',
+      'name prefixes of your own packages (dependency confusion)',
+      selectorList,
+    )
     .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
     .option('--no-progress', 'never show the progress line')
     .action(async (paths: string[], flags: ScanFlags) => {

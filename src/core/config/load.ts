@@ -106,7 +106,10 @@ async function resolveConfig(
 }
 
 /** The `[deps]` table, with its paths made absolute against the configuration file's directory. */
-function depsSettingsOf(deps: NonNullable<ConfigFile['deps']>, source: string | undefined): DependencySettings {
+function depsSettingsOf(
+  deps: NonNullable<ConfigFile['deps']>,
+  source: string | undefined,
+): DependencySettings {
   const base = source === undefined ? process.cwd() : dirname(source);
   return {
     ...(deps.db !== undefined && { db: resolve(base, deps.db) }),

@@ -28,7 +28,9 @@ export async function readManifestInput(absolutePath: string, path: string): Pro
     readInclude: (reference) => {
       const target = resolve(dirname(absolutePath), reference);
       // The reported path of an include is relative to the including file's reported folder.
-      const shown = join(dirname(path), relative(dirname(absolutePath), target)).split('\\').join('/');
+      const shown = join(dirname(path), relative(dirname(absolutePath), target))
+        .split('\\')
+        .join('/');
       return readManifestInput(target, shown);
     },
   };

@@ -283,7 +283,8 @@ function parseMarkerValue(reader: Reader): MarkerValue {
     reader.position = end + 1;
     return { kind: 'string', value };
   }
-  const word = reader.match(/[A-Za-z_][A-Za-z0-9_.]*/y) ?? reader.fail('expected a marker variable or string');
+  const word =
+    reader.match(/[A-Za-z_][A-Za-z0-9_.]*/y) ?? reader.fail('expected a marker variable or string');
   const name = VARIABLE_NAMES.has(word) ? (word as MarkerVariable) : LEGACY_VARIABLES[word];
   if (name === undefined) {
     reader.position -= word.length;

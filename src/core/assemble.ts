@@ -53,6 +53,7 @@ export function assembleReport(
       findings: ids,
       models: outcome.models ?? [],
       ...(outcome.sha256 !== undefined && { sha256: outcome.sha256 }),
+      ...(outcome.packages !== undefined && { packages: outcome.packages }),
     });
   }
 

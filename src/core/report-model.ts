@@ -1,5 +1,6 @@
 import type { Finding } from './finding.js';
 import type { ModelPart } from './model-part.js';
+import type { PackageRecord } from './package-record.js';
 import type { Severity } from './severity.js';
 import type { Verdict } from './verdict.js';
 
@@ -16,6 +17,8 @@ export interface FileReport {
   readonly models: readonly ModelPart[];
   /** Lower-case hex SHA-256 of the file, when the scan asked for hashes (the ML-BOM does). */
   readonly sha256?: string;
+  /** The dependencies the file declares, for dependency files (manifests, locks, installed metadata). */
+  readonly packages?: readonly PackageRecord[];
 }
 
 export interface ScanSummary {

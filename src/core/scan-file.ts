@@ -1,3 +1,4 @@
+import type { PackageRecord } from './package-record.js';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { readFully } from '../targets/file.js';
@@ -17,6 +18,8 @@ export interface FileOutcome {
   readonly findings: readonly RawFinding[];
   /** What the scanner learnt about the models in the file (ML-BOM, `inspect`). */
   readonly models?: readonly ModelPart[];
+  /** The dependencies the file declares (SBOM). */
+  readonly packages?: readonly PackageRecord[];
   /** Lower-case hex SHA-256 of the whole file, when {@link ScanSettings.hashes} asked for it. */
   readonly sha256?: string;
 }
@@ -51,6 +54,7 @@ export async function scanFile(
     const context = new CollectingContext(settings);
     let format = detected;
     let models: readonly ModelPart[] = [];
+    let packages: readonly PackageRecord[] = [];
     if (probe.size > settings.limits.maxFileBytes) {
       reportUnreadable(
         context,
@@ -64,6 +68,7 @@ export async function scanFile(
         const outcome = await scanner.scan(task.absolutePath, probe, context);
         format = outcome.format;
         models = outcome.models ?? [];
+        packages = outcome.packages ?? [];
       } catch (error) {
         reportUnreadable(context, error);
       }
@@ -75,6 +80,7 @@ export async function scanFile(
       size: probe.size,
       findings: context.findings,
       ...(models.length > 0 && { models }),
+      ...(packages.length > 0 && { packages }),
       ...(sha256 !== undefined && { sha256 }),
     };
   }

@@ -1,3 +1,4 @@
+import type { PackageRecord } from './package-record.js';
 import type { RawFinding } from './finding.js';
 import type { Limits } from './limits.js';
 import type { ModelPart } from './model-part.js';
@@ -59,6 +60,8 @@ export interface ScanOutcome {
   readonly format: string;
   /** What the scanner learnt about the models in the file, outermost first. */
   readonly models?: readonly ModelPart[];
+  /** The dependencies the file declares (manifests, lock files, installed metadata). */
+  readonly packages?: readonly PackageRecord[];
 }
 
 export interface FileScanner {

@@ -3,6 +3,7 @@ import type { Finding } from '../core/finding.js';
 import type { ModelPart } from '../core/model-part.js';
 import { ruleById } from '../core/registry.js';
 import type { FileReport, ScanReport } from '../core/report-model.js';
+import { affectedRefs, packageComponents } from './cyclonedx-packages.js';
 import { ruleDocsUrl, PROJECT_URL } from './links.js';
 import type { Reporter } from './reporter.js';
 import { jsonText } from './sanitize.js';
@@ -11,8 +12,10 @@ import { jsonText } from './sanitize.js';
  * CycloneDX 1.6 ML-BOM. Built as plain JSON rather than through @cyclonedx/cyclonedx-library's models because those
  * have no `modelCard`, which is where a model's facts belong; the library's strict 1.6 validator checks the result in
  * the tests. Every scanned file is a component: `machine-learning-model` when the model scanner described a model
- * in it, `file` otherwise; models nested in a file (archive members) are its sub-components. Findings become
- * `vulnerabilities` that affect the component, with a VEX analysis state.
+ * in it, `file` otherwise; models nested in a file (archive members) are its sub-components. The packages that
+ * dependency files declare are `library` components with purls and, from lock files and installed metadata, a
+ * dependency graph (`cyclonedx-packages.ts`). Findings become `vulnerabilities` that affect the component (and the
+ * package a dependency finding names), with a VEX analysis state.
  */
 
 interface Property {
@@ -120,7 +123,10 @@ function cweNumbers(cwe: readonly string[]): number[] {
   return cwe.map((id) => Number(id.replace(/^CWE-/, ''))).filter((n) => Number.isInteger(n) && n > 0);
 }
 
-function vulnerability(finding: Finding): Record<string, unknown> {
+function vulnerability(
+  finding: Finding,
+  refFor: (path: string, packageLabel: string | undefined) => string | undefined,
+): Record<string, unknown> {
   const { member, offset } = finding.location;
   const cwes = cweNumbers(finding.cwe);
   return {
@@ -133,7 +139,7 @@ function vulnerability(finding: Finding): Record<string, unknown> {
     ...(finding.evidence !== undefined && { detail: finding.evidence }),
     recommendation: finding.fix,
     analysis: analysisOf(finding),
-    affects: [{ ref: componentRef(finding.location.path) }],
+    affects: affectedRefs(finding, componentRef(finding.location.path), refFor),
     properties: properties([
       ['fingerprint', finding.fingerprint],
       ['title', finding.title],
@@ -146,6 +152,7 @@ function vulnerability(finding: Finding): Record<string, unknown> {
 }
 
 export const cyclonedxReporter: Reporter = (report: ScanReport) => {
+  const packages = packageComponents(report.files);
   const document = {
     $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
     bomFormat: 'CycloneDX',
@@ -165,8 +172,9 @@ export const cyclonedxReporter: Reporter = (report: ScanReport) => {
         ],
       },
     },
-    components: report.files.map(fileComponent),
-    vulnerabilities: report.findings.map(vulnerability),
+    components: [...report.files.map(fileComponent), ...packages.components],
+    ...(packages.dependencies.length > 0 && { dependencies: packages.dependencies }),
+    vulnerabilities: report.findings.map((finding) => vulnerability(finding, packages.refFor)),
   };
   return jsonText(document);
 };

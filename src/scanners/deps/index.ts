@@ -1,8 +1,10 @@
 import { ParseError } from '../../core/errors.js';
+import type { PackageRecord } from '../../core/package-record.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { DEPENDENCY_CHECKS } from './checks/index.js';
 import { manifestFormatOf, PARSERS } from './formats/index.js';
 import { readManifestInput } from './formats/input.js';
+import type { Component, Manifest } from './model.js';
 
 function detect(probe: Probe): string | undefined {
   return manifestFormatOf(probe.path);
@@ -26,7 +28,30 @@ async function scan(absolutePath: string, probe: Probe, context: ScanContext): P
       },
     });
   }
-  return { format };
+  return { format, packages: packagesOf(manifest) };
+}
+
+/** The manifest's components as report data, for the SBOM. */
+function packagesOf(manifest: Manifest): PackageRecord[] {
+  return manifest.components.map((component) => packageRecord(component, manifest.path));
+}
+
+function packageRecord(component: Component, manifestPath: string): PackageRecord {
+  const specifier = component.specifiers.map((one) => `${one.operator}${one.version}`).join(',');
+  return {
+    name: component.name,
+    normalizedName: component.normalizedName,
+    ecosystem: component.ecosystem,
+    ...(component.version !== undefined && { version: component.version }),
+    ...(component.version === undefined && specifier !== '' && { specifier }),
+    scope: component.scope,
+    direct: component.direct,
+    hashes: component.hashes,
+    ...(component.license !== undefined && { license: component.license }),
+    ...(component.dependencies !== undefined && { dependencies: component.dependencies }),
+    ...(component.origin.line !== undefined && { line: component.origin.line }),
+    ...(component.origin.path !== manifestPath && { declaredIn: component.origin.path }),
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { MlsecError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { dbCommand } from './db.js';
+import { depsCommand } from './deps.js';
 import { EXIT_ERROR, EXIT_OK } from './exit-codes.js';
 import { inspectCommand } from './inspect.js';
 import { rulesCommand } from './rules.js';
@@ -22,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   program.addCommand(inspectCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(depsCommand());
+  program.addCommand(dbCommand());
   // Commands built on their own do not inherit these settings from the program.
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -32,6 +32,20 @@ export interface RawFinding {
   readonly confidence?: Confidence;
   /** Set by scanners that read suppression comments in the scanned file itself (`# nosec`, `# noqa`). */
   readonly suppressed?: Suppression;
+  /** The exact pin a dependency finding is about, structured (JSON `package`). */
+  readonly pin?: PackagePin;
+  /** The advisory a vulnerability finding reports, with every alias (JSON `advisory`). */
+  readonly advisory?: AdvisoryRef;
+}
+
+export interface PackagePin {
+  readonly name: string;
+  readonly version: string;
+}
+
+export interface AdvisoryRef {
+  readonly id: string;
+  readonly aliases: readonly string[];
 }
 
 export type SuppressionKind = 'config' | 'baseline' | 'inline';
@@ -57,6 +71,8 @@ export interface Finding {
   /** Stable across line and offset changes: rule, path, member and evidence (plus an occurrence counter). */
   readonly fingerprint: string;
   readonly suppressed?: Suppression;
+  readonly pin?: PackagePin;
+  readonly advisory?: AdvisoryRef;
 }
 
 export function fingerprintOf(
@@ -108,5 +124,7 @@ export function completeFinding(
     cwe: rule.cwe,
     owasp: rule.owasp,
     fingerprint: fingerprintOf(rule.id, location, raw.evidence, raw.message, occurrence),
+    ...(raw.pin !== undefined && { pin: raw.pin }),
+    ...(raw.advisory !== undefined && { advisory: raw.advisory }),
   };
 }

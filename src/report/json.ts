@@ -36,6 +36,10 @@ export function findingJson(finding: Finding): Record<string, unknown> {
     owasp: finding.owasp,
     fix: finding.fix,
     fingerprint: finding.fingerprint,
+    ...(finding.pin !== undefined && { package: { name: finding.pin.name, version: finding.pin.version } }),
+    ...(finding.advisory !== undefined && {
+      advisory: { id: finding.advisory.id, aliases: finding.advisory.aliases },
+    }),
     ...(finding.suppressed !== undefined && {
       suppressed: { kind: finding.suppressed.kind, reason: finding.suppressed.reason },
     }),

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/load.js';
 import { runScan } from '../../src/core/engine.js';
@@ -73,7 +73,6 @@ describe.each(ALL_RULES.map((rule) => [rule.id, rule] as const))('%s', (id, rule
     const fixtures = RULE_FIXTURES[id];
     expect(fixtures?.bad.length).toBeGreaterThan(0);
     expect(fixtures?.good.length).toBeGreaterThan(0);
-    const config = await loadConfig(FIXTURES);
     for (const [kind, paths] of [
       ['bad', fixtures?.bad ?? []],
       ['good', fixtures?.good ?? []],
@@ -81,6 +80,8 @@ describe.each(ALL_RULES.map((rule) => [rule.id, rule] as const))('%s', (id, rule
       for (const path of paths) {
         const absolute = join(FIXTURES, path);
         expect(existsSync(absolute), `${path} exists`).toBe(true);
+        // The configuration a scan of this fixture would find: test/fixtures/.mlsec.toml, or the fixture folder's own.
+        const config = await loadConfig(dirname(absolute));
         // ALL: off-by-default rules need their fixtures checked too.
         const ruleSelection = { source: 'the meta-test', select: ['ALL'] };
         const report = await runScan({ paths: [absolute], config, workers: 0, ruleSelection });

@@ -26,7 +26,6 @@ interface Bom {
   }[];
 }
 
-
 describe('cyclonedx reporter', () => {
   const text = cyclonedxReporter(FIXTURE_REPORT, options);
   const bom = JSON.parse(text) as Bom;

@@ -4,6 +4,7 @@ import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/sc
 import { DEPENDENCY_CHECKS } from './checks/index.js';
 import { manifestFormatOf, PARSERS } from './formats/index.js';
 import { readManifestInput } from './formats/input.js';
+import { DEPS_RULES } from './rules.js';
 import type { Component, Manifest } from './model.js';
 
 function detect(probe: Probe): string | undefined {
@@ -59,7 +60,7 @@ function packageRecord(component: Component, manifestPath: string): PackageRecor
  * resolved) and checks each component: vulnerabilities, typosquats, pins, hashes and index configuration.
  */
 export const depsScanner: FileScanner = {
-  rules: DEPENDENCY_CHECKS.flatMap((check) => check.rules),
+  rules: DEPS_RULES,
   detect,
   scan,
 };

@@ -1,6 +1,16 @@
 import { posix } from 'node:path';
 import type { Manifest } from '../model.js';
+import { parseConda } from './conda.js';
 import type { ManifestInput } from './input.js';
+import { parseInstalled } from './installed.js';
+import { parsePdmLock } from './pdm-lock.js';
+import { parsePipfile, parsePipfileLock } from './pipfile.js';
+import { parsePoetryLock } from './poetry-lock.js';
+import { parsePylock } from './pylock.js';
+import { parsePyproject } from './pyproject.js';
+import { parseRequirements } from './requirements.js';
+import { parseSetupCfg } from './setup-cfg.js';
+import { parseUvLock } from './uv-lock.js';
 
 /** The dependency file formats mlsec reads, named as in `Manifest.format`. */
 export type ManifestFormat =
@@ -59,4 +69,17 @@ export function manifestFormatOf(path: string): ManifestFormat | undefined {
 }
 
 /** The parser of each format. */
-export const PARSERS: Partial<Record<ManifestFormat, ManifestParser>> = {};
+export const PARSERS: Partial<Record<ManifestFormat, ManifestParser>> = {
+  requirements: parseRequirements,
+  pyproject: parsePyproject,
+  'poetry-lock': parsePoetryLock,
+  pipfile: parsePipfile,
+  'pipfile-lock': parsePipfileLock,
+  'uv-lock': parseUvLock,
+  'pdm-lock': parsePdmLock,
+  pylock: parsePylock,
+  conda: parseConda,
+  'setup-cfg': parseSetupCfg,
+  'dist-info': parseInstalled,
+  'egg-info': parseInstalled,
+};

@@ -1,4 +1,5 @@
 import { MlsecError } from '../../../core/errors.js';
+import { ARBITRARY_VERSION, isSpecifierVersion } from './syntax.js';
 
 /**
  * PEP 508 dependency specifiers, parsed by hand: the grammar is small, and the one npm parser fails on real
@@ -86,6 +87,16 @@ const NAME = /[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/y;
 const VERSION = /[A-Za-z0-9_.*+!-]+/y;
 const OPERATORS: readonly SpecifierOperator[] = ['===', '==', '!=', '<=', '>=', '~=', '<', '>'];
 const VARIABLE_NAMES: ReadonlySet<string> = new Set(MARKER_VARIABLES);
+/**
+ * Parentheses nest at most this deep in a marker: real markers nest two or three levels, and the parser
+ * recurses per level, so a hostile marker must not exhaust the stack.
+ */
+export const MAX_MARKER_DEPTH = 64;
+/**
+ * Comparisons in one marker, at most. And/or chains become left-deep trees, so this also bounds the depth
+ * that code walking a marker recursively meets; real markers, even uv's universal ones, stay far below.
+ */
+export const MAX_MARKER_CLAUSES = 2000;
 /** The legacy dotted spellings that `packaging` still accepts. */
 const LEGACY_VARIABLES: Readonly<Record<string, MarkerVariable>> = {
   'os.name': 'os_name',
@@ -99,6 +110,10 @@ const LEGACY_VARIABLES: Readonly<Record<string, MarkerVariable>> = {
 /** A cursor over one specifier. Whitespace is spaces and tabs, as in the grammar. */
 class Reader {
   position = 0;
+  /** Open marker parentheses. */
+  depth = 0;
+  /** Marker comparisons read so far. */
+  clauses = 0;
 
   constructor(readonly text: string) {}
 
@@ -145,8 +160,13 @@ export function parseRequirement(text: string): Requirement {
   let url: string | undefined;
   if (reader.take('@')) {
     reader.skipSpace();
-    // The URL runs to the next whitespace: a marker after it needs a space before `;`, as PEP 508 says.
-    url = reader.match(/\S+/y) ?? reader.fail('expected a URL after @');
+    // The URL runs to the next space or tab: a marker after it needs a space before `;`, as PEP 508 says.
+    const start = reader.position;
+    url = reader.match(/[^ \t]+/y) ?? reader.fail('expected a URL after @');
+    if (!isRequirementUrl(url)) {
+      reader.position = start;
+      reader.fail(`invalid URL ${JSON.stringify(url)}`);
+    }
   } else {
     specifiers = parseSpecifiers(reader);
   }
@@ -186,21 +206,45 @@ function parseExtras(reader: Reader): string[] {
   }
 }
 
-/** `>=1.0, <2` or `(>=1.0,<2)`; empty when there are none. */
+/**
+ * A `name @ url` URL as `packaging` checks it: a scheme and a host, or a `file://` URL. Anything else (a bare
+ * path, `name @ foo`) is not a PEP 508 URL.
+ */
+function isRequirementUrl(url: string): boolean {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  if (scheme === undefined) return false;
+  const rest = url.slice(scheme.length + 1);
+  // `packaging` insists that a file URL survives urlparse/urlunparse unchanged: lower-case scheme, `//`,
+  // and no empty query, fragment or parameters at the end.
+  if (scheme.toLowerCase() === 'file')
+    return scheme === 'file' && rest.startsWith('//') && !/[?#;]$|\?#/.test(rest);
+  return /^\/\/[^/?#]/.test(rest);
+}
+
+/**
+ * `>=1.0, <2` or `(>=1.0,<2)`; empty when there are none. Like `packaging`, a trailing comma and empty
+ * parentheses are accepted.
+ */
 function parseSpecifiers(reader: Reader): Specifier[] {
   const parenthesised = reader.take('(');
   const specifiers: Specifier[] = [];
   reader.skipSpace();
-  if (!parenthesised && !OPERATORS.some((operator) => reader.peek(operator))) return specifiers;
   for (;;) {
-    reader.skipSpace();
     const operator = OPERATORS.find((candidate) => reader.take(candidate));
-    if (operator === undefined) reader.fail('expected a version operator');
+    if (operator === undefined) break;
     reader.skipSpace();
-    const version = reader.match(VERSION) ?? reader.fail(`expected a version after ${operator}`);
+    const start = reader.position;
+    const version =
+      reader.match(operator === '===' ? ARBITRARY_VERSION : VERSION) ??
+      reader.fail(`expected a version after ${operator}`);
+    if (!isSpecifierVersion(operator, version)) {
+      reader.position = start;
+      reader.fail(`invalid version ${JSON.stringify(version)} after ${operator}`);
+    }
     specifiers.push({ operator, version });
     reader.skipSpace();
     if (!reader.take(',')) break;
+    reader.skipSpace();
   }
   if (parenthesised && !reader.take(')')) reader.fail('expected ")"');
   return specifiers;
@@ -249,12 +293,19 @@ function parseMarkerAnd(reader: Reader): Marker {
 
 function parseMarkerExpression(reader: Reader): Marker {
   reader.skipSpace();
-  if (reader.take('(')) {
+  if (reader.peek('(')) {
+    if (reader.depth >= MAX_MARKER_DEPTH)
+      reader.fail(`marker nests deeper than ${MAX_MARKER_DEPTH} parentheses`);
+    reader.take('(');
+    reader.depth++;
     const inner = parseMarkerOr(reader);
     reader.skipSpace();
     if (!reader.take(')')) reader.fail('expected ")" in marker');
+    reader.depth--;
     return inner;
   }
+  if (++reader.clauses > MAX_MARKER_CLAUSES)
+    reader.fail(`marker has more than ${MAX_MARKER_CLAUSES} comparisons`);
   const left = parseMarkerValue(reader);
   reader.skipSpace();
   const operator = parseMarkerOperator(reader);
@@ -280,6 +331,8 @@ function parseMarkerValue(reader: Reader): MarkerValue {
     const end = reader.text.indexOf(quote, reader.position + 1);
     if (end < 0) reader.fail('unterminated string in marker');
     const value = reader.text.slice(reader.position + 1, end);
+    // `packaging` reads marker strings as Python literals; escapes would change the value, so refuse them.
+    if (value.includes('\\')) reader.fail('backslash in a marker string');
     reader.position = end + 1;
     return { kind: 'string', value };
   }

@@ -47,9 +47,15 @@ describe('mlsec scan', () => {
       ['examples/demo/explore.ipynb', 'notebook', 'suspicious'],
       ['examples/demo/finetune.py', 'python', 'suspicious'],
       ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
+      ['examples/demo/requirements.txt', 'requirements', 'suspicious'],
     ]);
     const rules = new Set(report.findings.map((finding) => finding.ruleId));
     expect([...rules].sort()).toEqual([
+      'DEP-CONF-001',
+      'DEP-CONF-004',
+      'DEP-PIN-001',
+      'DEP-TYPO-001',
+      'DEP-VULN-001',
       'MODEL-ONNX-001',
       'MODEL-PICKLE-001',
       'MODEL-TEMPLATE-001',

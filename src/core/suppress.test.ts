@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from './finding.js';
+import type { IgnoreEntry } from './config/schema.js';
+import type { Finding, Suppression } from './finding.js';
 import { Suppressor } from './suppress.js';
 
 const finding: Finding = {
@@ -67,5 +68,93 @@ describe('Suppressor', () => {
     expect(
       suppressor.suppressionFor({ ...finding, fingerprint: 'other' }, '/repo/models/net.pkl'),
     ).toBeUndefined();
+  });
+
+  describe('dependency selectors', () => {
+    const vulnerability: Finding = {
+      ...finding,
+      ruleId: 'DEP-VULN-001',
+      message: 'requests==2.25.0: PYSEC-2023-74',
+      location: { path: 'requirements.txt', line: 3, package: 'requests==2.25.0' },
+      evidence: 'requests==2.25.0 PYSEC-2023-74',
+      fingerprint: 'vuln1',
+      pin: { name: 'Requests', version: '2.25.0' },
+      advisory: { id: 'PYSEC-2023-74', aliases: ['CVE-2023-32681', 'GHSA-j8r2-6x86-q33q'] },
+    };
+    const suppressed = (entry: IgnoreEntry, target: Finding = vulnerability): Suppression | undefined =>
+      new Suppressor([entry], '/repo', new Set(), '2026-11-26').suppressionFor(
+        target,
+        '/repo/requirements.txt',
+      );
+
+    it('matches an advisory by its id or any alias, whatever the case', () => {
+      for (const advisory of ['PYSEC-2023-74', 'CVE-2023-32681', 'ghsa-j8r2-6x86-q33q']) {
+        expect(suppressed({ advisory, reason: 'not reachable' })).toEqual({
+          kind: 'config',
+          reason: 'not reachable',
+        });
+      }
+      expect(suppressed({ advisory: 'PYSEC-2023-7', reason: 'x' })).toBeUndefined();
+      expect(suppressed({ advisory: 'PYSEC-2023-74', reason: 'x' }, finding)).toBeUndefined();
+    });
+
+    it('matches a package by its PEP 503 name, and by version when one is given', () => {
+      for (const pkg of [
+        'requests',
+        'REQUESTS',
+        'requests==2.25.0',
+        'requests == 2.25',
+        'Requests==2.25.0.0',
+      ]) {
+        expect(suppressed({ package: pkg, reason: 'pinned by vendor' })).toEqual({
+          kind: 'config',
+          reason: 'pinned by vendor',
+        });
+      }
+      expect(suppressed({ package: 'requests==2.25.1', reason: 'x' })).toBeUndefined();
+      expect(suppressed({ package: 'requests-oauthlib', reason: 'x' })).toBeUndefined();
+      expect(suppressed({ package: 'requests', reason: 'x' }, finding)).toBeUndefined();
+    });
+
+    it('falls back to the package label of findings without a structured pin', () => {
+      const typosquat: Finding = {
+        ...finding,
+        ruleId: 'DEP-TYPO-001',
+        location: { path: 'requirements.txt', package: 'python_dateutil3' },
+      };
+      expect(suppressed({ package: 'python-dateutil3', reason: 'internal fork' }, typosquat)).toEqual({
+        kind: 'config',
+        reason: 'internal fork',
+      });
+      // An unpinned package is not "that version".
+      expect(suppressed({ package: 'python-dateutil3==1.0', reason: 'x' }, typosquat)).toBeUndefined();
+    });
+
+    it('requires every selector given to match', () => {
+      expect(suppressed({ advisory: 'CVE-2023-32681', package: 'requests', reason: 'x' })).toBeDefined();
+      expect(suppressed({ advisory: 'CVE-2023-32681', package: 'urllib3', reason: 'x' })).toBeUndefined();
+      expect(suppressed({ advisory: 'CVE-2023-32681', rule: 'DEP-MAL-001', reason: 'x' })).toBeUndefined();
+    });
+
+    it('stops suppressing an advisory or package once expired, and says which', () => {
+      const suppressor = new Suppressor(
+        [
+          { advisory: 'PYSEC-2023-74', reason: 'waiting for 2.31', expires: '2026-11-01' },
+          { package: 'requests==2.25.0', reason: 'vendor pin', expires: '2026-11-26' },
+        ],
+        '/repo',
+        new Set(),
+        '2026-11-26',
+      );
+      expect(suppressor.suppressionFor(vulnerability, '/repo/requirements.txt')).toBeUndefined();
+      expect(suppressor.warnings).toEqual([
+        'ignore entry expired on 2026-11-01 and no longer applies: advisory PYSEC-2023-74 (waiting for 2.31)',
+        'ignore entry expired on 2026-11-26 and no longer applies: package requests==2.25.0 (vendor pin)',
+      ]);
+      expect(suppressed({ advisory: 'PYSEC-2023-74', reason: 'ok', expires: '2026-11-27' })).toEqual({
+        kind: 'config',
+        reason: 'ok',
+      });
+    });
   });
 });

@@ -119,6 +119,15 @@ function analysisOf(finding: Finding): { state: AnalysisState; detail: string } 
   return { state: 'in_triage', detail: 'Needs review: mlsec cannot tell statically that it is harmless.' };
 }
 
+/** The database an advisory id comes from, by its prefix (`GHSA-…`, `CVE-…`, `PYSEC-…`). */
+function sourceOf(advisoryId: string): string {
+  const prefix = advisoryId.split('-')[0] ?? advisoryId;
+  return (
+    { GHSA: 'GitHub Advisory Database', CVE: 'NVD', PYSEC: 'PyPA Advisory Database', MAL: 'OSV' }[prefix] ??
+    prefix
+  );
+}
+
 function cweNumbers(cwe: readonly string[]): number[] {
   return cwe.map((id) => Number(id.replace(/^CWE-/, ''))).filter((n) => Number.isInteger(n) && n > 0);
 }
@@ -131,7 +140,15 @@ function vulnerability(
   const cwes = cweNumbers(finding.cwe);
   return {
     'bom-ref': `finding:${finding.fingerprint}`,
-    id: finding.ruleId,
+    // A known advisory is identified by its own id, with its aliases as references; other findings by the rule.
+    id: finding.advisory?.id ?? finding.ruleId,
+    ...(finding.advisory !== undefined &&
+      finding.advisory.aliases.length > 0 && {
+        references: finding.advisory.aliases.map((alias) => ({
+          id: alias,
+          source: { name: sourceOf(alias) },
+        })),
+      }),
     source: { name: 'mlsec', url: ruleDocsUrl(finding.ruleId) },
     ratings: [{ source: { name: 'mlsec' }, severity: finding.severity, method: 'other' }],
     ...(cwes.length > 0 && { cwes }),

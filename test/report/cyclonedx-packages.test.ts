@@ -90,6 +90,7 @@ const report: ScanReport = {
       id: 'F1',
       ruleId: 'DEP-VULN-001',
       location: { path: 'poetry.lock', line: 12, package: 'Pillow==9.0.0' },
+      advisory: { id: 'PYSEC-2023-227', aliases: ['CVE-2023-44271', 'GHSA-8ghj-p4vj-mr35'] },
     },
   ],
 };
@@ -105,7 +106,11 @@ interface Bom {
     properties: { name: string; value: string }[];
   }[];
   dependencies?: { ref: string; dependsOn: string[] }[];
-  vulnerabilities: { affects: { ref: string }[] }[];
+  vulnerabilities: {
+    id: string;
+    references?: { id: string; source: { name: string } }[];
+    affects: { ref: string }[];
+  }[];
 }
 
 describe('cyclonedx reporter: dependencies', () => {
@@ -138,6 +143,14 @@ describe('cyclonedx reporter: dependencies', () => {
     expect(bom.dependencies).toEqual([
       { ref: 'pkg:pypi/pillow@9.0.0', dependsOn: [] },
       { ref: 'pkg:pypi/torchvision@0.15.2', dependsOn: ['pkg:pypi/pillow@9.0.0'] },
+    ]);
+  });
+
+  it('identifies a vulnerability by its advisory id, with the aliases as references', () => {
+    expect(bom.vulnerabilities[0]?.id).toBe('PYSEC-2023-227');
+    expect(bom.vulnerabilities[0]?.references).toEqual([
+      { id: 'CVE-2023-44271', source: { name: 'NVD' } },
+      { id: 'GHSA-8ghj-p4vj-mr35', source: { name: 'GitHub Advisory Database' } },
     ]);
   });
 

@@ -39,12 +39,19 @@ export interface ConfigFile {
   ignore?: IgnoreEntry[];
 }
 
-/** One accepted risk. At least one of rule, path and fingerprint must be given; the reason is mandatory. */
+/**
+ * One accepted risk. At least one of rule, path, fingerprint, advisory and package must be given, and every one
+ * given must match; the reason is mandatory.
+ */
 export interface IgnoreEntry {
   rule?: string;
   /** Glob, relative to the directory holding the configuration file. */
   path?: string;
   fingerprint?: string;
+  /** An advisory id (`PYSEC-2023-74`) or any of its aliases (`CVE-2023-32681`, `GHSA-…`), case-insensitive. */
+  advisory?: string;
+  /** A package name, compared after PEP 503 normalisation; `name==version` limits it to that version. */
+  package?: string;
   reason: string;
   /** `YYYY-MM-DD`. From that day on the entry no longer applies and a warning says so. */
   expires?: string;
@@ -53,6 +60,9 @@ export interface IgnoreEntry {
 const stringList = { type: 'array', items: { type: 'string' } };
 const size = { type: ['number', 'string'] };
 const count = { type: 'integer', minimum: 1 };
+/** A PEP 508 name, optionally `==` and a version (no specifier sets: an ignore names one thing). */
+const PACKAGE_SELECTOR =
+  '^\\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\\s*(?:==\\s*[A-Za-z0-9_.!+-]+\\s*)?$';
 
 /** JSON Schema of {@link ConfigFile}; also what editors can use to complete `.mlsec.toml`. */
 export const CONFIG_SCHEMA: SchemaObject = {
@@ -103,10 +113,18 @@ export const CONFIG_SCHEMA: SchemaObject = {
           rule: { type: 'string' },
           path: { type: 'string' },
           fingerprint: { type: 'string' },
+          advisory: { type: 'string', minLength: 1 },
+          package: { type: 'string', pattern: PACKAGE_SELECTOR },
           reason: { type: 'string', minLength: 1 },
           expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
         },
-        anyOf: [{ required: ['rule'] }, { required: ['path'] }, { required: ['fingerprint'] }],
+        anyOf: [
+          { required: ['rule'] },
+          { required: ['path'] },
+          { required: ['fingerprint'] },
+          { required: ['advisory'] },
+          { required: ['package'] },
+        ],
       },
     },
   },

@@ -12,8 +12,8 @@ export const DEP_TYPO_001 = defineRule({
     'top 5,000. Typosquats run their code at install time and usually also ship the real package to stay unseen.',
   fix:
     'Check the name against the project you meant (the finding names it) and correct it. If the package is the ' +
-    'one you want, accept the finding with an `[[ignore]]` entry in .mlsec.toml (its `fingerprint`, or `rule` ' +
-    'and `path`) and a reason.',
+    'one you want, accept it with an `[[ignore]]` entry in .mlsec.toml: `rule = "DEP-TYPO-001"`, ' +
+    '`package = "<name>"` and a `reason`.',
   severity: 'high',
   confidence: 'medium',
   verdict: 'suspicious',

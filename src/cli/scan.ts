@@ -27,6 +27,7 @@ interface ScanFlags {
   db?: string;
   popular?: string;
   internalPrefix?: string[];
+  online?: boolean;
 }
 
 /** `--select A,B --select C` gives `[A, B, C]`: the options are comma-separated and repeatable, as in ruff. */
@@ -67,6 +68,10 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
     .option('--baseline <file>', 'suppress the findings recorded in this baseline')
     .option('--write-baseline <file>', 'record the unsuppressed findings of this scan as a baseline')
     .option('--db <path>', 'audit dependencies against this OSV database (folder, .jsonl or all.zip)')
+    .option(
+      '--online',
+      'also audit exact pins against OSV.dev (MLSEC_OSV_API overrides the URL); a failed query makes the file unscannable',
+    )
     .option('--popular <file>', 'popular PyPI names to check typosquats against (top-pypi-packages JSON)')
     .option(
       '--internal-prefix <prefixes>',
@@ -87,6 +92,7 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
     ...(flags.db !== undefined && { db: resolve(flags.db) }),
     ...(flags.popular !== undefined && { popular: resolve(flags.popular) }),
     ...(flags.internalPrefix !== undefined && { internalPrefixes: flags.internalPrefix }),
+    ...(flags.online === true && { online: true }),
   };
   const settings = { ...loaded.settings, deps, ...(HASHING_REPORTERS.has(flags.format) && { hashes: true }) };
   const config = { ...loaded, settings };

@@ -45,6 +45,8 @@ export interface DependencySettings {
   readonly popular?: string;
   /** Name prefixes of the organisation's own packages, for dependency-confusion checks (`acme-`). */
   readonly internalPrefixes?: readonly string[];
+  /** Also ask OSV.dev (or `MLSEC_OSV_API`) about exact pins (`mlsec scan --online`). */
+  readonly online?: boolean;
 }
 
 export interface ScanContext {

@@ -4,6 +4,7 @@ import { defineRule } from '../../../core/rule.js';
 import type { Component, DependencyCheck, DependencyContext } from '../model.js';
 import { loadIndex } from '../osv/cache.js';
 import { packageEntry, type OsvIndex } from '../osv/index.js';
+import { onlineIndex } from '../osv/online.js';
 import {
   describeMatch,
   groupMatches,
@@ -153,25 +154,63 @@ async function indexOf(path: string): Promise<OsvIndex> {
   }
 }
 
+/** The manifest's exact PyPI pins, each once: what `--online` asks OSV.dev about. */
+function pinsOf(components: readonly Component[]): { name: string; version: string }[] {
+  const pins = new Map<string, { name: string; version: string }>();
+  for (const component of components)
+    if (component.ecosystem === 'PyPI' && component.pin === 'exact' && component.version !== undefined)
+      pins.set(`${component.normalizedName}==${component.version}`, {
+        name: component.normalizedName,
+        version: component.version,
+      });
+  return [...pins.values()];
+}
+
 /**
- * Audits the manifest's PyPI components against the configured OSV database (`--db`, `[deps] db`); without one
- * it does nothing. A database that cannot be loaded makes the manifest unscannable rather than clean.
+ * With both `--db` and `--online`, the second audit reports only advisory groups the first has not reported for the
+ * same package (no id in common), so that one flaw is one finding.
+ */
+function deduplicated(context: DependencyContext): DependencyContext {
+  const reported = new Map<string, Set<string>>();
+  return {
+    ...context,
+    report: (finding) => {
+      const ids = finding.advisory === undefined ? [] : [finding.advisory.id, ...finding.advisory.aliases];
+      const key = finding.package ?? '';
+      const seen = reported.get(key) ?? new Set<string>();
+      if (ids.some((id) => seen.has(id))) return;
+      for (const id of ids) seen.add(id);
+      reported.set(key, seen);
+      context.report(finding);
+    },
+  };
+}
+
+/**
+ * Audits the manifest's PyPI components against the configured OSV database (`--db`, `[deps] db`) and, with
+ * `--online`, against OSV.dev; without either it does nothing. A database that cannot be loaded, or an online
+ * query that fails, makes the manifest unscannable rather than clean.
  */
 export const vulnerabilityCheck: DependencyCheck = {
   rules: [KNOWN_VULNERABILITY, KNOWN_MALICIOUS],
   async run(context) {
     const db = context.settings.deps?.db;
+    const online = context.settings.deps?.online === true;
     const enabled = context.settings.enabledRules;
     // Loading a database is the expensive part; a scan that reports neither rule skips it.
     const wanted = enabled === undefined || RULE_IDS.some((id) => enabled.includes(id));
-    if (db === undefined || !wanted) return;
-    const index = await indexOf(db);
-    for (const component of context.manifest.components) {
-      if (component.ecosystem !== 'PyPI') continue;
-      context.checkDeadline();
-      if (component.pin === 'exact' && component.version !== undefined)
-        auditPinned(context, component, component.version, index);
-      else auditUnpinned(context, component, index);
-    }
+    if ((db === undefined && !online) || !wanted) return;
+    const indexes = db === undefined ? [] : [await indexOf(db)];
+    const pins = online ? pinsOf(context.manifest.components) : [];
+    if (pins.length > 0) indexes.push(await onlineIndex(pins));
+    const audit = indexes.length > 1 ? deduplicated(context) : context;
+    for (const index of indexes)
+      for (const component of context.manifest.components) {
+        if (component.ecosystem !== 'PyPI') continue;
+        context.checkDeadline();
+        if (component.pin === 'exact' && component.version !== undefined)
+          auditPinned(audit, component, component.version, index);
+        else auditUnpinned(audit, component, index);
+      }
   },
 };

@@ -122,15 +122,28 @@ function cycleThrough(component: readonly string[], successors: (key: string) =>
  * explain marked nodes, such as a vulnerable transitive dependency.
  */
 export function pathFromRoot(graph: DependencyGraph, key: string): string[] | undefined {
-  const roots = new Set([
-    ...rootsOf(graph),
-    ...[...graph.nodes.values()].filter((node) => node.direct).map((node) => node.key),
-  ]);
+  return shortestPath(graph, key, [...rootsOf(graph), ...directKeys(graph)]);
+}
+
+/**
+ * The shortest chain from a direct dependency to `key`; when no direct dependency leads to it (or the source
+ * records none), the shortest from a root. Undefined for a node reachable only through a cycle.
+ */
+export function pathFromDirect(graph: DependencyGraph, key: string): string[] | undefined {
+  return shortestPath(graph, key, directKeys(graph)) ?? pathFromRoot(graph, key);
+}
+
+function directKeys(graph: DependencyGraph): string[] {
+  return [...graph.nodes.values()].filter((node) => node.direct).map((node) => node.key);
+}
+
+/** Breadth-first from every start at once, so the chain is a shortest one; starts in name order break ties. */
+function shortestPath(graph: DependencyGraph, key: string, starts: readonly string[]): string[] | undefined {
   const previous = new Map<string, string | undefined>();
   const queue: string[] = [];
-  for (const root of [...roots].sort()) {
-    previous.set(root, undefined);
-    queue.push(root);
+  for (const start of [...new Set(starts)].sort()) {
+    previous.set(start, undefined);
+    queue.push(start);
   }
   for (let position = 0; position < queue.length; position++) {
     const current = queue[position] ?? '';

@@ -9,6 +9,16 @@ import type { Component } from '../model.js';
 export interface NodeMark {
   readonly kind: string;
   readonly label: string;
+  /** For `vulnerable` and `malicious` marks: the advisory the label names, for JSON output. */
+  readonly advisory?: MarkedAdvisory;
+}
+
+/** One advisory group (PYSEC, GHSA and CVE ids of one flaw) affecting a node's version. */
+export interface MarkedAdvisory {
+  readonly id: string;
+  readonly aliases: readonly string[];
+  /** The fixed versions above the node's version, one per matched range that has one. */
+  readonly fixed: readonly string[];
 }
 
 export interface GraphNode {

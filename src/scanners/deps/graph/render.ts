@@ -1,15 +1,35 @@
 import type { GraphProblems } from './analyze.js';
-import type { DependencyGraph, GraphEdge, GraphNode } from './model.js';
+import { pathFromDirect } from './analyze.js';
+import type { DependencyGraph, GraphEdge, GraphNode, NodeMark } from './model.js';
 import { incomingEdges } from './model.js';
 import type { GraphView } from './view.js';
+import { isFlagged } from './vulnerable.js';
 import { shownKeys } from './view.js';
 
 /** Renderings of a graph view, in pipdeptree's shapes: a text tree, JSON, Graphviz DOT and Mermaid. */
 
+/** Labels shown per mark kind in a tree or a graph node; the JSON output and the path summary list them all. */
+const MAX_SHOWN_LABELS = 5;
+
+/** The marks as `kind: A, B, C`, one entry per kind, for nodes with many advisories (an old TensorFlow has hundreds). */
+function markTexts(marks: readonly NodeMark[]): string[] {
+  const byKind = new Map<string, string[]>();
+  for (const mark of marks) byKind.set(mark.kind, [...(byKind.get(mark.kind) ?? []), mark.label]);
+  return [...byKind].map(([kind, labels]) => {
+    const more = labels.length - MAX_SHOWN_LABELS;
+    return `${kind}: ${labels.slice(0, MAX_SHOWN_LABELS).join(', ')}${more > 0 ? ` (+${more} more)` : ''}`;
+  });
+}
+
+function markSuffix(node: GraphNode | undefined): string {
+  return markTexts(node?.marks ?? [])
+    .map((text) => ` [${text}]`)
+    .join('');
+}
+
 function nodeLabel(node: GraphNode | undefined, key: string): string {
   if (node === undefined) return key;
-  const marks = node.marks.map((mark) => ` [${mark.kind}: ${mark.label}]`).join('');
-  return `${node.name}${node.version === undefined ? '' : `==${node.version}`}${marks}`;
+  return `${node.name}${node.version === undefined ? '' : `==${node.version}`}${markSuffix(node)}`;
 }
 
 function edgeNote(edge: GraphEdge): string {
@@ -39,7 +59,7 @@ export function renderText(view: GraphView, maxLines = MAX_TEXT_LINES): string {
       const node = graph.nodes.get(target);
       const text = view.reverse
         ? `${nodeLabel(node, target)} [requires: ${graph.nodes.get(edge.to)?.name ?? edge.name}${edge.required}]`
-        : `${node?.name ?? edge.name}${node?.marks.map((mark) => ` [${mark.kind}: ${mark.label}]`).join('') ?? ''} ` +
+        : `${node?.name ?? edge.name}${markSuffix(node)} ` +
           `[required: ${edge.required === '' ? 'Any' : edge.required}, ${present}: ${node?.version ?? '?'}]`;
       const marker = edge.markerText === undefined ? '' : ` ; ${edge.markerText}`;
       const cycle = path.has(target) ? ' (cycle)' : '';
@@ -106,7 +126,13 @@ export function renderJson(view: GraphView, problems: GraphProblems): string {
           installed_version: node?.version ?? null,
           direct: node?.direct ?? false,
           path: node?.component.origin.path ?? null,
-          marks: node?.marks ?? [],
+          marks: (node?.marks ?? []).map(({ kind, label }) => ({ kind, label })),
+          vulnerabilities: (node?.marks ?? []).flatMap(({ kind, advisory }) =>
+            advisory === undefined ? [] : [{ ...advisory, malicious: kind === 'malicious' }],
+          ),
+          // How a vulnerable package got in: node keys from a direct dependency (or a top) to it.
+          ...(node !== undefined &&
+            isFlagged(node) && { dependency_path: pathFromDirect(graph, key) ?? null }),
         },
         dependencies: (graph.edges.get(key) ?? []).map((edge) => ({
           key: edge.to,
@@ -158,9 +184,7 @@ export function renderDot(view: GraphView): string {
   for (const key of [...shown].sort()) {
     const node = graph.nodes.get(key);
     const parts =
-      node === undefined
-        ? [key, '(missing)']
-        : [node.name, node.version ?? '', ...node.marks.map((mark) => `${mark.kind}: ${mark.label}`)];
+      node === undefined ? [key, '(missing)'] : [node.name, node.version ?? '', ...markTexts(node.marks)];
     // DOT's `\n` is a line break inside a label; each part is escaped on its own.
     const label = `"${parts.map((part) => quoteDot(part).slice(1, -1)).join('\\n')}"`;
     const style = node === undefined ? ', style=dashed' : node.marks.length > 0 ? ', color=red' : '';
@@ -194,9 +218,7 @@ export function renderMermaid(view: GraphView): string {
   for (const key of shown) {
     const node = graph.nodes.get(key);
     const parts =
-      node === undefined
-        ? [`${key} (missing)`]
-        : [node.name, node.version ?? '', ...node.marks.map((mark) => `${mark.kind}: ${mark.label}`)];
+      node === undefined ? [`${key} (missing)`] : [node.name, node.version ?? '', ...markTexts(node.marks)];
     const label = `"${parts.map((part) => quoteMermaid(part).slice(1, -1)).join('<br/>')}"`;
     const css = node === undefined ? ':::missing' : node.marks.length > 0 ? ':::marked' : '';
     lines.push(`  ${ids.get(key) ?? ''}[${label}]${css}`);

@@ -67,6 +67,7 @@ function fileJson(file: FileReport): Record<string, unknown> {
     ...(file.sha256 !== undefined && { sha256: file.sha256 }),
     findings: file.findings,
     ...(file.models.length > 0 && { models: file.models.map(modelJson) }),
+    ...(file.packages !== undefined && file.packages.length > 0 && { packages: file.packages }),
   };
 }
 

@@ -80,4 +80,30 @@ describe('json reporter', () => {
     const out = jsonReporter(report([], [extended]), options);
     expect(out).not.toContain('internalScore');
   });
+
+  it('lists the packages a dependency file declares', () => {
+    const [file] = FIXTURE_REPORT.files;
+    if (file === undefined) throw new Error('fixture has files');
+    const pin = {
+      name: 'requests',
+      normalizedName: 'requests',
+      ecosystem: 'PyPI' as const,
+      version: '2.25.0',
+      scope: 'main',
+      direct: true,
+      hashes: [],
+      line: 2,
+    };
+    const manifest = {
+      ...file,
+      path: 'requirements.txt',
+      format: 'requirements',
+      models: [],
+      packages: [pin],
+    };
+    const parsed = JSON.parse(jsonReporter({ ...FIXTURE_REPORT, files: [manifest] }, options)) as {
+      files: { packages?: unknown[] }[];
+    };
+    expect(parsed.files[0]?.packages).toEqual([pin]);
+  });
 });

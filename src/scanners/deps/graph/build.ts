@@ -1,5 +1,5 @@
 import type { InstalledDistribution } from '../formats/installed.js';
-import type { Manifest } from '../model.js';
+import type { Component, Manifest } from '../model.js';
 import type { Specifier } from '../pep508/parse.js';
 import { normalizeName } from '../pep508/parse.js';
 import type { EnvironmentVariable } from '../pep508/markers.js';
@@ -41,18 +41,8 @@ export function environmentGraph(
   const requiresOf = new Map<string, Requires>();
   const paths = new Map<string, string[]>();
   for (const { component, requires } of distributions) {
-    const key = component.normalizedName;
-    paths.set(key, [...(paths.get(key) ?? []), component.origin.path]);
-    if (nodes.has(key)) continue;
-    nodes.set(key, {
-      key,
-      name: component.name,
-      ...(component.version !== undefined && { version: component.version }),
-      direct: component.direct,
-      component,
-      marks: [],
-    });
-    requiresOf.set(key, requires);
+    if (addNode(nodes, paths, component, component.origin.path))
+      requiresOf.set(component.normalizedName, requires);
   }
   const requested = requestedExtras(requiresOf, known);
   const edges = new Map<string, GraphEdge[]>();
@@ -135,6 +125,30 @@ function dedupe(edges: readonly GraphEdge[]): GraphEdge[] {
   return [...seen.values()];
 }
 
+/**
+ * Records where `component` was found and adds its node unless one with its name exists (the first entry stands
+ * for the name). Returns whether the node is new.
+ */
+function addNode(
+  nodes: Map<string, GraphNode>,
+  paths: Map<string, string[]>,
+  component: Component,
+  where: string,
+): boolean {
+  const key = component.normalizedName;
+  paths.set(key, [...(paths.get(key) ?? []), where]);
+  if (nodes.has(key)) return false;
+  nodes.set(key, {
+    key,
+    name: component.name,
+    ...(component.version !== undefined && { version: component.version }),
+    direct: component.direct,
+    component,
+    marks: [],
+  });
+  return true;
+}
+
 export function specifierText(specifiers: readonly Specifier[]): string {
   return specifiers.map((specifier) => `${specifier.operator}${specifier.version}`).join(',');
 }
@@ -147,18 +161,8 @@ export function manifestGraph(manifest: Manifest): DependencyGraph {
   const nodes = new Map<string, GraphNode>();
   const paths = new Map<string, string[]>();
   for (const component of manifest.components) {
-    const key = component.normalizedName;
     // A lock may list one name several times (per platform or marker); the first entry stands for it.
-    paths.set(key, [...(paths.get(key) ?? []), `${component.origin.path}:${component.origin.line ?? 0}`]);
-    if (nodes.has(key)) continue;
-    nodes.set(key, {
-      key,
-      name: component.name,
-      ...(component.version !== undefined && { version: component.version }),
-      direct: component.direct,
-      component,
-      marks: [],
-    });
+    addNode(nodes, paths, component, `${component.origin.path}:${component.origin.line ?? 0}`);
   }
   const edges = new Map<string, GraphEdge[]>();
   for (const node of nodes.values()) {

@@ -28,6 +28,7 @@ interface ScanFlags {
   popular?: string;
   internalPrefix?: string[];
   online?: boolean;
+  scanInstalledCode?: boolean;
 }
 
 /** `--select A,B --select C` gives `[A, B, C]`: the options are comma-separated and repeatable, as in ruff. */
@@ -78,6 +79,10 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
       'name prefixes of your own packages (dependency confusion)',
       selectorList,
     )
+    .option(
+      '--scan-installed-code',
+      'run the code rules over libraries in site-packages/dist-packages below the scanned folder too',
+    )
     .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
     .option('--no-progress', 'never show the progress line')
     .action(async (paths: string[], flags: ScanFlags) => {
@@ -94,7 +99,12 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
     ...(flags.internalPrefix !== undefined && { internalPrefixes: flags.internalPrefix }),
     ...(flags.online === true && { online: true }),
   };
-  const settings = { ...loaded.settings, deps, ...(HASHING_REPORTERS.has(flags.format) && { hashes: true }) };
+  const settings = {
+    ...loaded.settings,
+    deps,
+    ...(HASHING_REPORTERS.has(flags.format) && { hashes: true }),
+    ...(flags.scanInstalledCode === true && { scanInstalledCode: true }),
+  };
   const config = { ...loaded, settings };
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   const workers = flags.workers === undefined ? defaultWorkerCount() : parseWorkers(flags.workers);

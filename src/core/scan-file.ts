@@ -27,6 +27,8 @@ export interface FileOutcome {
 export interface FileTask {
   readonly absolutePath: string;
   readonly displayPath: string;
+  /** In an environment's `site-packages` below the scan argument (see `WalkedFile.installed`). */
+  readonly installed?: true;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function scanFile(
     return { ...task, format: 'unknown', size: 0, findings: context.findings };
   }
   for (const scanner of scanners) {
-    const detected = scanner.detect(probe);
+    const detected = scanner.detect(probe, settings);
     if (detected === undefined) continue;
     const context = new CollectingContext(settings);
     let format = detected;
@@ -108,7 +110,12 @@ function readProbe(task: FileTask): Probe {
     const size = fstatSync(fd).size;
     const head = new Uint8Array(Math.min(size, PROBE_BYTES));
     const bytesRead = readFully(fd, head, 0, head.length, 0);
-    return { path: task.displayPath, head: head.subarray(0, bytesRead), size };
+    return {
+      path: task.displayPath,
+      head: head.subarray(0, bytesRead),
+      size,
+      ...(task.installed === true && { installed: true }),
+    };
   } finally {
     closeSync(fd);
   }

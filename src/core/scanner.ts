@@ -11,6 +11,8 @@ export interface Probe {
   /** Up to {@link PROBE_BYTES} leading bytes. */
   readonly head: Uint8Array;
   readonly size: number;
+  /** The file is a library an environment installed (in `site-packages` below the scan argument). */
+  readonly installed?: true;
 }
 
 export const PROBE_BYTES = 4096;
@@ -34,6 +36,11 @@ export interface ScanSettings {
    * others, which is only a saving: the engine drops their findings anyway. Absent means every rule.
    */
   readonly enabledRules?: readonly string[];
+  /**
+   * Run the code rules over Python files that environments installed (`site-packages`), too. Off by default: that
+   * is library code, which a project scan should not drown in; its startup hooks and integrity are checked anyway.
+   */
+  readonly scanInstalledCode?: boolean;
   readonly deps?: DependencySettings;
 }
 
@@ -68,7 +75,10 @@ export interface ScanOutcome {
 
 export interface FileScanner {
   readonly rules: readonly Rule[];
-  /** Returns the format this scanner recognises in the probe, or undefined when the file is not for it. */
-  detect(probe: Probe): string | undefined;
+  /**
+   * Returns the format this scanner recognises in the probe, or undefined when the file is not for it (or, given
+   * the scan's settings, not to be examined by it).
+   */
+  detect(probe: Probe, settings?: ScanSettings): string | undefined;
   scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome>;
 }

@@ -78,6 +78,30 @@ describe('walk', () => {
     }
   });
 
+  it('marks files below a site-packages or dist-packages folder as installed, unless the argument is that folder', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'mlsec-walk-'));
+    for (const name of [
+      'project/train.py',
+      'project/.venv/lib/python3.11/site-packages/evil/__init__.py',
+      'project/.venv/lib/python3.11/site-packages/evil_init.pth',
+      'dist-packages/sympy/core.py',
+    ]) {
+      await mkdir(join(root, name, '..'), { recursive: true });
+      await writeFile(join(root, name), 'x');
+    }
+    const filter = { root, include: [], exclude: [] };
+    const project = await walk([join(root, 'project')], filter);
+    expect(
+      project.files.map((file) => [file.displayPath.slice(root.length + 1), file.installed ?? false]),
+    ).toEqual([
+      ['project/.venv/lib/python3.11/site-packages/evil/__init__.py', true],
+      ['project/.venv/lib/python3.11/site-packages/evil_init.pth', true],
+      ['project/train.py', false],
+    ]);
+    const explicit = await walk([join(root, 'dist-packages')], filter);
+    expect(explicit.files.map((file) => file.installed ?? false)).toEqual([false]);
+  });
+
   it('reports a missing path as a usage error', async () => {
     const error = await walk(['/nonexistent/path'], { root: '/', include: [], exclude: [] }).catch(
       (caught: unknown) => caught,

@@ -7,7 +7,16 @@ export interface WalkedFile {
   readonly absolutePath: string;
   /** The path as reached from the argument given: `corpus/a/b.pkl` for argument `corpus`. */
   readonly displayPath: string;
+  /**
+   * The file lies in a `site-packages` or `dist-packages` folder found below the argument: a library an
+   * environment installed, not the project's own code. (A folder named as the argument itself is the user's
+   * explicit choice and does not count.)
+   */
+  readonly installed?: true;
 }
+
+/** Folders that hold an environment's installed distributions (venv, conda, Debian, Windows `Lib/`). */
+const SITE_FOLDERS = new Set(['site-packages', 'dist-packages']);
 
 export interface WalkFilter {
   /** Directory the globs are relative to. */
@@ -41,10 +50,10 @@ export async function walk(paths: readonly string[], filter: WalkFilter): Promis
   const files: WalkedFile[] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
-  const add = (absolutePath: string, displayPath: string): void => {
+  const add = (absolutePath: string, displayPath: string, installed: boolean): void => {
     if (seen.has(absolutePath)) return;
     seen.add(absolutePath);
-    files.push({ absolutePath, displayPath });
+    files.push({ absolutePath, displayPath, ...(installed && { installed: true }) });
   };
 
   for (const argument of paths) {
@@ -53,7 +62,7 @@ export async function walk(paths: readonly string[], filter: WalkFilter): Promis
       throw new UsageError('USAGE_PATH_NOT_FOUND', `cannot read ${argument}`, { cause: error });
     });
     if (info.isFile()) {
-      add(absolute, toPosix(argument));
+      add(absolute, toPosix(argument), false);
     } else if (info.isDirectory()) {
       await walkDirectory(absolute, toPosix(argument), keep, add, warnings);
     }
@@ -66,12 +75,12 @@ async function walkDirectory(
   directory: string,
   display: string,
   keep: (absolutePath: string, isDirectory: boolean) => boolean,
-  add: (absolutePath: string, displayPath: string) => void,
+  add: (absolutePath: string, displayPath: string, installed: boolean) => void,
   warnings: string[],
 ): Promise<void> {
-  const pending: [string, string][] = [[directory, display]];
+  const pending: [string, string, boolean][] = [[directory, display, false]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [absoluteDirectory, displayDirectory] = next;
+    const [absoluteDirectory, displayDirectory, installed] = next;
     let entries;
     try {
       entries = await opendir(absoluteDirectory);
@@ -84,9 +93,10 @@ async function walkDirectory(
       const displayPath =
         displayDirectory === '.' ? entry.name : `${displayDirectory.replace(/\/$/, '')}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (keep(absolutePath, true)) pending.push([absolutePath, displayPath]);
+        const below = installed || SITE_FOLDERS.has(entry.name);
+        if (keep(absolutePath, true)) pending.push([absolutePath, displayPath, below]);
       } else if (entry.isFile() || (entry.isSymbolicLink() && (await isFileTarget(absolutePath)))) {
-        if (keep(absolutePath, false)) add(absolutePath, displayPath);
+        if (keep(absolutePath, false)) add(absolutePath, displayPath, installed);
       }
     }
   }

@@ -115,3 +115,14 @@ describe('codeScanner', () => {
     await expect(scan).rejects.toBeInstanceOf(LimitError);
   });
 });
+
+describe('installed libraries', () => {
+  it('leaves Python files an environment installed to the environment checks unless asked', () => {
+    const project = { path: 'venv/lib/python3.11/site-packages/x.py', head: new Uint8Array(), size: 1 };
+    const probe = { ...project, installed: true as const };
+    const settings = { limits: DEFAULT_LIMITS, pickle: { allowGlobals: [], denyGlobals: [] } };
+    expect(codeScanner.detect(probe, settings)).toBeUndefined();
+    expect(codeScanner.detect(probe, { ...settings, scanInstalledCode: true })).toBe('python');
+    expect(codeScanner.detect(project, settings)).toBe('python');
+  });
+});

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
-import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
+import type { FileScanner, Probe, ScanContext, ScanOutcome, ScanSettings } from '../../core/scanner.js';
 import { scanNotebook } from './notebook/scan.js';
 import { CODE_RULES } from './rules.js';
 
@@ -13,7 +13,9 @@ export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 const PYTHON_EXTENSION = /\.pyw?$/i;
 const NOTEBOOK_EXTENSION = /\.ipynb$/i;
 
-function detect(probe: Probe): string | undefined {
+function detect(probe: Probe, settings?: ScanSettings): string | undefined {
+  // Libraries an environment installed are not the project's code: bandit users exclude venvs by hand every time.
+  if (probe.installed === true && settings?.scanInstalledCode !== true) return undefined;
   if (PYTHON_EXTENSION.test(probe.path)) return 'python';
   return NOTEBOOK_EXTENSION.test(probe.path) ? 'notebook' : undefined;
 }

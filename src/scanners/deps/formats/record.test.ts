@@ -46,6 +46,13 @@ describe('parseRecord', () => {
     ).toHaveLength(2);
   });
 
+  it('reads the hex digests old pypa/installer versions wrote as the same bytes', () => {
+    const hex = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const [entry] = parseRecord(`a.py,sha256=${hex},0\n`, 'R');
+    expect(entry?.hash?.digest).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
+    expect(entry && recordMatches(entry, new Uint8Array())).toBe(true);
+  });
+
   it.each([
     ['a.py,sha256=abc', 1, /expected 3 fields/],
     ['ok.py,,\na.py,sha256=abc,1', 2, /not 32 bytes/],

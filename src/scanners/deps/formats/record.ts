@@ -34,8 +34,11 @@ export function parseRecord(text: string, path: string): RecordEntry[] {
     if (hash !== '') {
       const match =
         /^([a-z0-9]+)=([A-Za-z0-9_-]+)$/.exec(hash) ?? fail(`malformed hash ${JSON.stringify(hash)}`);
-      const [, algorithm = '', digest = ''] = match;
+      const [, algorithm = '', written = ''] = match;
       const expected = DIGEST_BYTES[algorithm];
+      // pypa/installer before 0.6 (Debian 12's dh-python) wrote hex digests; read them as the bytes they mean.
+      const hex = expected !== undefined && written.length === expected * 2 && /^[0-9a-f]+$/.test(written);
+      const digest = hex ? Buffer.from(written, 'hex').toString('base64url') : written;
       if (expected !== undefined && Buffer.from(digest, 'base64url').length !== expected)
         fail(`${algorithm} digest is not ${expected} bytes`);
       parsedHash = { algorithm, digest };

@@ -1,0 +1,6 @@
+import type { Rule } from '../../core/rule.js';
+import { INTEGRITY_RULES } from './integrity-rules.js';
+import { PTH_RULES } from './pth-rules.js';
+
+/** Every rule the environment scanner raises, in listing order. */
+export const ENV_RULES: readonly Rule[] = [...PTH_RULES, ...INTEGRITY_RULES];

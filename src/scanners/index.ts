@@ -5,4 +5,4 @@ import { envScanner } from './env/index.js';
 import { modelScanner } from './model/index.js';
 
 /** Scanners in the order they are offered each file; the first whose `detect` claims it scans it. */
-export const SCANNERS: readonly FileScanner[] = [modelScanner, codeScanner, depsScanner, envScanner];
+export const SCANNERS: readonly FileScanner[] = [modelScanner, envScanner, codeScanner, depsScanner];

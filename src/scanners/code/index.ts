@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LimitError } from '../../core/errors.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome, ScanSettings } from '../../core/scanner.js';
+import { checkShadowing } from '../env/shadow.js';
 import { scanNotebook } from './notebook/scan.js';
 import { CODE_RULES } from './rules.js';
 
@@ -22,6 +23,8 @@ function detect(probe: Probe, settings?: ScanSettings): string | undefined {
 
 async function scan(absolutePath: string, probe: Probe, context: ScanContext): Promise<ScanOutcome> {
   if (NOTEBOOK_EXTENSION.test(probe.path)) return scanNotebook(absolutePath, probe, context);
+  // A top-level module named like a standard-library one is reported whatever its content (ENV-SHADOW-001).
+  checkShadowing(absolutePath, probe, context);
   const limit = Math.min(MAX_SOURCE_BYTES, context.settings.limits.maxFileBytes);
   if (probe.size > limit)
     throw new LimitError('FILE_SIZE', `Python source of ${probe.size} bytes exceeds the ${limit}-byte limit`);

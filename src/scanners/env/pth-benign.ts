@@ -36,6 +36,12 @@ function isNspkgLine(line: string): boolean {
   return abstract === NSPKG_LINE || abstract === NSPKG_LINE + NSPKG_CHILD;
 }
 
+/** The two lines setuptools' `easy_install` wrote around the egg paths of `easy-install.pth`. */
+const EASY_INSTALL_LINES = new Set([
+  'import sys; sys.__plen = len(sys.path)',
+  "import sys; new = sys.path[sys.__plen:]; del sys.path[sys.__plen:]; p = getattr(sys, '__egginsert', 0); sys.path[p:p] = new; sys.__egginsert = p + len(new)",
+]);
+
 /**
  * The template a `.pth` file follows, given its name and its executable lines (path lines never execute and need
  * no allowance). Undefined when the file is not one of the known templates.
@@ -61,6 +67,8 @@ export function benignTemplate(name: string, execLines: readonly string[]): Beni
     return { label: "pytest-cov's subprocess coverage hook", owner: 'pytest-cov' };
   if (all((line) => /^import coverage; ?coverage\.process_startup\(\)$/.test(trimmed(line))))
     return { label: "coverage's subprocess measurement", owner: 'coverage' };
+  if (name === 'easy-install.pth' && all((line) => EASY_INSTALL_LINES.has(trimmed(line))))
+    return { label: "setuptools' legacy easy_install path list", owner: 'setuptools' };
   if (name === 'pywin32.pth') return { label: "pywin32's DLL bootstrap", owner: 'pywin32' };
   return undefined;
 }

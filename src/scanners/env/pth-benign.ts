@@ -8,6 +8,11 @@ export interface BenignTemplate {
   readonly label: string;
   /** The normalized name of the distribution that must own the file. */
   readonly owner: string;
+  /**
+   * The tool that wrote the file never listed it in a RECORD (easy_install predates RECORD files), so having no
+   * owner is normal; a RECORD that lists it with another hash still makes it tampered.
+   */
+  readonly unowned?: true;
 }
 
 /** PEP 503 normalization. */
@@ -68,7 +73,7 @@ export function benignTemplate(name: string, execLines: readonly string[]): Beni
   if (all((line) => /^import coverage; ?coverage\.process_startup\(\)$/.test(trimmed(line))))
     return { label: "coverage's subprocess measurement", owner: 'coverage' };
   if (name === 'easy-install.pth' && all((line) => EASY_INSTALL_LINES.has(trimmed(line))))
-    return { label: "setuptools' legacy easy_install path list", owner: 'setuptools' };
+    return { label: "setuptools' legacy easy_install path list", owner: 'setuptools', unowned: true };
   if (name === 'pywin32.pth') return { label: "pywin32's DLL bootstrap", owner: 'pywin32' };
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,4 +170,27 @@ describe('site-packages fixtures', () => {
       }
     },
   );
+});
+
+describe('legacy easy-install.pth', () => {
+  it('accepts the easy_install template with no owner, since easy_install never wrote RECORD files', async () => {
+    const site = mkdtempSync(join(tmpdir(), 'mlsec-easy-install-'));
+    try {
+      const lines = [
+        'import sys; sys.__plen = len(sys.path)',
+        './requests-2.0.0-py3.11.egg',
+        "import sys; new = sys.path[sys.__plen:]; del sys.path[sys.__plen:]; p = getattr(sys, '__egginsert', 0); sys.path[p:p] = new; sys.__egginsert = p + len(new)",
+      ];
+      writeFileSync(join(site, 'easy-install.pth'), `${lines.join('\n')}\n`);
+      expect(await scanPaths(site)).toEqual([]);
+      // The same name with other code is judged on its content.
+      writeFileSync(join(site, 'easy-install.pth'), 'import os; os.system("echo pwned")\n');
+      expect((await scanPaths(site)).map((finding) => finding.ruleId)).toEqual([
+        'ENV-PTH-001',
+        'ENV-PTH-003',
+      ]);
+    } finally {
+      rmSync(site, { recursive: true, force: true });
+    }
+  });
 });

@@ -70,7 +70,10 @@ export async function scanPth(
     name,
     execLines.map((line) => line.text),
   );
-  const benign = template !== undefined && intactOwners.some((owner) => ownsAs(owner, template.owner));
+  const benign =
+    template !== undefined &&
+    (intactOwners.some((owner) => ownsAs(owner, template.owner)) ||
+      (template.unowned === true && owners.length === 0));
   const packageOf = owners[0]?.display;
   const report = (finding: Omit<RawFinding, 'package'>): void => {
     context.report({ ...finding, ...(packageOf !== undefined && { package: packageOf }) });

@@ -1,6 +1,7 @@
 import type { Finding } from '../core/finding.js';
 import type { PackageRecord } from '../core/package-record.js';
 import type { FileReport } from '../core/report-model.js';
+import { normalizeName } from '../scanners/deps/pep508/parse.js';
 
 /*
  * The dependency half of the CycloneDX document: every package a dependency file declares becomes a `library`
@@ -129,7 +130,7 @@ export function packageComponents(files: readonly FileReport[]): {
     refFor: (path, label) => {
       if (label === undefined) return undefined;
       const name = label.split('==')[0] ?? label;
-      return byFile.get(path)?.get(name.replace(/[-_.]+/g, '-').toLowerCase());
+      return byFile.get(path)?.get(normalizeName(name));
     },
   };
 }

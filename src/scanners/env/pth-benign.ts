@@ -1,3 +1,5 @@
+import { normalizeName } from '../deps/pep508/parse.js';
+
 /**
  * `.pth` files that packaging tools write on purpose, recognised by file name, content and the distribution
  * that must own them. Only an owned, unmodified copy is benign (the caller checks ownership and the RECORD hash);
@@ -13,11 +15,6 @@ export interface BenignTemplate {
    * owner is normal; a RECORD that lists it with another hash still makes it tampered.
    */
   readonly unowned?: true;
-}
-
-/** PEP 503 normalization. */
-export function normalizeDistName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
 /** setuptools' `distutils-precedence.pth`; the default is `'local'` in new versions, `'stdlib'` in 3.8/3.9-era copies. */
@@ -63,11 +60,11 @@ export function benignTemplate(name: string, execLines: readonly string[]): Beni
     const [, dist = '', version = ''] = editable;
     const finder = `__editable___${dist}_${version.replace(/\W/g, '_')}_finder`;
     if (all((line) => trimmed(line) === `import ${finder}; ${finder}.install()`))
-      return { label: 'PEP 660 editable install', owner: normalizeDistName(dist) };
+      return { label: 'PEP 660 editable install', owner: normalizeName(dist) };
   }
   const nspkg = /^(.+?)-[^-]+-nspkg\.pth$/.exec(name) ?? /^(.+)-nspkg\.pth$/.exec(name);
   if (nspkg !== null && all(isNspkgLine))
-    return { label: 'setuptools namespace package', owner: normalizeDistName(nspkg[1] ?? '') };
+    return { label: 'setuptools namespace package', owner: normalizeName(nspkg[1] ?? '') };
   if (name === 'pytest-cov.pth' || name === 'init_cov_core.pth')
     return { label: "pytest-cov's subprocess coverage hook", owner: 'pytest-cov' };
   if (all((line) => /^import coverage; ?coverage\.process_startup\(\)$/.test(trimmed(line))))

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { parseRecord, recordMatches, type RecordEntry } from '../deps/formats/record.js';
-import { normalizeDistName } from './pth-benign.js';
+import { normalizeName } from '../deps/pep508/parse.js';
 
 /** Who installed a file in a site folder, and whether it is still the file they installed. */
 export interface FileOwner {
@@ -103,7 +103,7 @@ async function dpkgOwner(
     if (row !== undefined) intact = row.slice(0, 32) === createHash('md5').update(content).digest('hex');
   }
   const bare = packageName.replace(/:.*$/, '');
-  return { display: `${bare} (dpkg)`, normalizedName: normalizeDistName(bare), source: 'dpkg', intact };
+  return { display: `${bare} (dpkg)`, normalizedName: normalizeName(bare), source: 'dpkg', intact };
 }
 
 /**
@@ -117,7 +117,7 @@ export async function ownersOf(absolutePath: string, content: Uint8Array): Promi
   if (owners.length > 0)
     return owners.map((owner) => ({
       display: `${owner.name}==${owner.version}`,
-      normalizedName: normalizeDistName(owner.name),
+      normalizedName: normalizeName(owner.name),
       source: 'RECORD',
       intact: recordMatches(owner.entry, content),
     }));

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { LimitError, ParseError } from '../../core/errors.js';
 import type { Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { parseRecord, recordMatches } from '../deps/formats/record.js';
-import { normalizeDistName } from './pth-benign.js';
+import { normalizeName } from '../deps/pep508/parse.js';
 import { ownersOf, type FileOwner } from './pth-owner.js';
 import { rateExecLine } from './pth-rate.js';
 import { ENV_SITE_001, ENV_START_001, ENV_START_002 } from './startup-rules.js';
@@ -81,7 +81,7 @@ async function packageOwners(siteDir: string, relative: string, content: Uint8Ar
       if (entry.path.replace(/^\.\//, '') === relative)
         owners.push({
           display: `${name}==${version}`,
-          normalizedName: normalizeDistName(name),
+          normalizedName: normalizeName(name),
           source: 'RECORD',
           intact: recordMatches(entry, content),
         });

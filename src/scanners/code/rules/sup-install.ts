@@ -1,3 +1,4 @@
+import { normalizeName } from '../../deps/pep508/parse.js';
 import { defineRule } from '../../../core/rule.js';
 import type { Argument, CallSite, CodeMatch, CodeRule } from '../call-site.js';
 import type { Severity } from '../../../core/severity.js';
@@ -176,7 +177,7 @@ function checkRequirement(requirement: string, conda: boolean, problems: Problem
     return;
   const parsed = REQUIREMENT.exec(requirement);
   if (parsed === null) return;
-  const name = (parsed[1] ?? '').toLowerCase().replace(/[-_.]+/g, '-');
+  const name = normalizeName(parsed[1] ?? '');
   const specifier = parsed[3] ?? '';
   const lookalike = lookalikeOf(name);
   if (lookalike !== undefined) problems.lookalikes.push(`${name} (like ${lookalike})`);

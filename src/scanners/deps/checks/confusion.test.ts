@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RawFinding } from '../../../core/finding.js';
 import { DEFAULT_LIMITS } from '../../../core/limits.js';
@@ -8,29 +8,14 @@ import { manifestFormatOf, PARSERS } from '../formats/index.js';
 import { readManifestInput } from '../formats/input.js';
 import type { Component, IndexSetting, Manifest } from '../model.js';
 import { confusionCheck } from './confusion.js';
+import { component as requirement, POPULAR, REAL_MANIFESTS } from './test-support.js';
 
-const REPO = resolve(import.meta.dirname, '../../../..');
-const POPULAR = resolve(REPO, '../shared/data/top-pypi-packages/top-pypi-packages.min.json');
-const REAL_MANIFESTS = resolve(REPO, '../shared/corpora/real-manifests');
+/** The confusion tests declare their requirement on line 3 of requirements.txt. */
+const component = (name: string, extra: Partial<Component> = {}): Component => requirement(name, extra, 3);
+
 const SETTINGS: DependencySettings = { popular: POPULAR, internalPrefixes: ['acme-'] };
 const NIGHTLY = 'https://download.pytorch.org/whl/nightly/cu118';
 const PRIVATE = 'https://pypi.acme.example/simple';
-
-function component(name: string, extra: Partial<Component> = {}): Component {
-  return {
-    name,
-    normalizedName: name.replace(/[-_.]+/g, '-').toLowerCase(),
-    ecosystem: 'PyPI',
-    specifiers: [],
-    pin: 'unpinned',
-    direct: true,
-    scope: 'main',
-    hashes: [],
-    extras: [],
-    origin: { path: 'requirements.txt', line: 3 },
-    ...extra,
-  };
-}
 
 function index(url: string, kind: IndexSetting['kind'], name?: string): IndexSetting {
   return { url, kind, ...(name !== undefined && { name }), origin: { path: 'requirements.txt', line: 1 } };

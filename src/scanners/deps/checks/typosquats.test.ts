@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../core/limits.js';
 import type { RawFinding } from '../../../core/finding.js';
@@ -8,26 +8,7 @@ import { manifestFormatOf, PARSERS } from '../formats/index.js';
 import { readManifestInput } from '../formats/input.js';
 import type { Component, Manifest } from '../model.js';
 import { typosquatCheck } from './typosquats.js';
-
-const REPO = resolve(import.meta.dirname, '../../../..');
-const POPULAR = resolve(REPO, '../shared/data/top-pypi-packages/top-pypi-packages.min.json');
-const REAL_MANIFESTS = resolve(REPO, '../shared/corpora/real-manifests');
-
-function component(name: string, extra: Partial<Component> = {}): Component {
-  return {
-    name,
-    normalizedName: name.replace(/[-_.]+/g, '-').toLowerCase(),
-    ecosystem: 'PyPI',
-    specifiers: [],
-    pin: 'unpinned',
-    direct: true,
-    scope: 'main',
-    hashes: [],
-    extras: [],
-    origin: { path: 'requirements.txt', line: 1 },
-    ...extra,
-  };
-}
+import { component, POPULAR, REAL_MANIFESTS } from './test-support.js';
 
 function manifestOf(components: Component[]): Manifest {
   return { path: 'requirements.txt', format: 'requirements', components, indexes: [], lock: false };

@@ -37,6 +37,11 @@ interface Slot {
   inFlight: Pending[];
   /** Fires when the file being scanned overruns the time limit plus grace. */
   timer: NodeJS.Timeout | undefined;
+  /**
+   * The thread has started running. Until then no file's clock runs: starting a thread on a loaded machine can
+   * take longer than a file's whole time limit, and that delay is not the file's doing.
+   */
+  online: boolean;
 }
 
 /**
@@ -96,7 +101,11 @@ export class WorkerPool {
       workerData: this.settings,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
-    const slot: Slot = { worker, inFlight: [], timer: undefined };
+    const slot: Slot = { worker, inFlight: [], timer: undefined, online: false };
+    worker.on('online', () => {
+      slot.online = true;
+      if (slot.timer === undefined && slot.inFlight.length > 0) this.startTimer(slot);
+    });
     worker.on('message', (response: WorkerResponse) => {
       this.finish(slot, response);
     });
@@ -118,7 +127,7 @@ export class WorkerPool {
       const request: WorkerRequest = { tasks };
       slot.worker.postMessage(request);
     }
-    if (slot.timer === undefined && slot.inFlight.length > 0) this.startTimer(slot);
+    if (slot.online && slot.timer === undefined && slot.inFlight.length > 0) this.startTimer(slot);
   }
 
   /** Times the file at the head of the slot's queue, the one its worker is scanning now. */

@@ -7,6 +7,7 @@ import { defaultWorkerCount, runScan } from '../core/engine.js';
 import { UsageError } from '../core/errors.js';
 import type { ScanReport } from '../core/report-model.js';
 import { SEVERITIES, severityRank } from '../core/severity.js';
+import { PYTHON_VERSIONS } from '../scanners/env/shadow-stdlib.js';
 import { HASHING_REPORTERS, REPORTER_NAMES, REPORTERS, type ReporterName } from '../report/index.js';
 import { EXIT_FINDINGS, EXIT_OK } from './exit-codes.js';
 import { ProgressLine } from './progress.js';
@@ -29,6 +30,7 @@ interface ScanFlags {
   internalPrefix?: string[];
   online?: boolean;
   scanInstalledCode?: boolean;
+  pythonVersion?: string;
 }
 
 /** `--select A,B --select C` gives `[A, B, C]`: the options are comma-separated and repeatable, as in ruff. */
@@ -83,6 +85,12 @@ export function scanCommand(setExitCode: (code: number) => void): Command {
       '--scan-installed-code',
       'run the code rules over libraries in site-packages/dist-packages below the scanned folder too',
     )
+    .addOption(
+      new Option(
+        '--python-version <X.Y>',
+        "check stdlib shadowing against this Python (default: the scanned environment's, else all supported)",
+      ).choices(PYTHON_VERSIONS),
+    )
     .option('-j, --workers <count>', 'worker threads (default: one per CPU)')
     .option('--no-progress', 'never show the progress line')
     .action(async (paths: string[], flags: ScanFlags) => {
@@ -104,6 +112,7 @@ async function runScanCommand(paths: string[], flags: ScanFlags): Promise<number
     deps,
     ...(HASHING_REPORTERS.has(flags.format) && { hashes: true }),
     ...(flags.scanInstalledCode === true && { scanInstalledCode: true }),
+    ...(flags.pythonVersion !== undefined && { pythonVersion: flags.pythonVersion }),
   };
   const config = { ...loaded, settings };
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);

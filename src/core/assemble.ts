@@ -1,3 +1,4 @@
+import type { EnvironmentRecord } from './environment.js';
 import { completeFinding, type Finding } from './finding.js';
 import { ruleById } from './registry.js';
 import type { FileReport, ScanReport } from './report-model.js';
@@ -19,6 +20,7 @@ export function assembleReport(
   walkWarnings: readonly string[],
   durationMs: number,
   enabledRules?: ReadonlySet<string>,
+  environments: readonly EnvironmentRecord[] = [],
 ): ScanReport {
   const files: FileReport[] = [];
   const findings: Finding[] = [];
@@ -80,6 +82,7 @@ export function assembleReport(
       bySeverity,
       durationMs,
     },
+    environments,
     warnings: [...walkWarnings, ...suppressor.warnings],
   };
 }

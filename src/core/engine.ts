@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { describeEnvironments } from '../scanners/env/environment.js';
+import { pythonTargets } from '../scanners/env/python-target.js';
 import { walk } from '../targets/walk.js';
 import { assembleReport } from './assemble.js';
 import type { ResolvedConfig } from './config/load.js';
@@ -28,21 +30,32 @@ export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Walks the paths, scans every file a scanner claims, and assembles the report. */
+/**
+ * Walks the paths, recognises the Python environments among them (whose version, unless one is chosen, is the
+ * Python stdlib shadowing is checked against), scans every file a scanner claims, and assembles the report.
+ */
 export async function runScan(options: ScanOptions): Promise<ScanReport> {
   const started = performance.now();
   const { config } = options;
   // Resolved before walking, so that an unknown selector fails at once.
   const layers = [config.ruleSelection, options.ruleSelection].filter((layer) => layer !== undefined);
   const enabledRules = resolveSelection(ALL_RULES, layers);
-  const { files: tasks, warnings } = await walk(options.paths, {
+  const walked = await walk(options.paths, {
     root: config.root,
     include: config.include,
     exclude: config.exclude,
   });
+  const tasks = walked.files;
+  const environments = await describeEnvironments(walked.environments, config.settings.limits.maxFileBytes);
+  const targets = pythonTargets(config.settings.pythonVersion, environments);
+  const warnings = [...walked.warnings, ...(targets.warning === undefined ? [] : [targets.warning])];
   const progress = (done: number): void => options.onProgress?.(done, tasks.length);
   const workers = Math.min(options.workers ?? defaultWorkerCount(), tasks.length);
-  const settings: ScanSettings = { ...config.settings, enabledRules: [...enabledRules] };
+  const settings: ScanSettings = {
+    ...config.settings,
+    enabledRules: [...enabledRules],
+    ...(targets.versions !== undefined && { pythonTargets: targets.versions }),
+  };
   const outcomes =
     workers === 0
       ? await scanInProcess(tasks, settings, progress)
@@ -60,6 +73,7 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
     warnings,
     Math.round(performance.now() - started),
     enabledRules,
+    environments,
   );
 }
 

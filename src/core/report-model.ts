@@ -1,3 +1,4 @@
+import type { EnvironmentRecord } from './environment.js';
 import type { Finding } from './finding.js';
 import type { ModelPart } from './model-part.js';
 import type { PackageRecord } from './package-record.js';
@@ -37,6 +38,8 @@ export interface ScanReport {
   /** All findings, suppressed ones included (they carry `suppressed`), ordered by file then offset. */
   readonly findings: readonly Finding[];
   readonly summary: ScanSummary;
+  /** The Python environments among the scanned folders, each as one entry (empty when there are none). */
+  readonly environments: readonly EnvironmentRecord[];
   /** Non-fatal notes for the user: expired ignores, unreadable directories, … */
   readonly warnings: readonly string[];
 }

@@ -1,7 +1,7 @@
 import type { Confidence, Severity } from './severity.js';
 import type { Verdict } from './verdict.js';
 
-export type Domain = 'scan' | 'model' | 'code' | 'deps' | 'env';
+export type Domain = 'scan' | 'model' | 'code' | 'deps' | 'env' | 'package';
 
 /** OWASP Machine Learning Security Top 10 (2023) identifiers used for tagging. */
 export type OwaspMlId =

@@ -41,6 +41,13 @@ export interface ScanSettings {
    * is library code, which a project scan should not drown in; its startup hooks and integrity are checked anyway.
    */
   readonly scanInstalledCode?: boolean;
+  /** `X.Y` given with `--python-version` or `python-version` in the configuration. */
+  readonly pythonVersion?: string;
+  /**
+   * The Python versions whose standard library ENV-SHADOW-001 checks, as the engine resolved them from
+   * {@link pythonVersion} or the scanned environment. Absent means every supported version.
+   */
+  readonly pythonTargets?: readonly string[];
   readonly deps?: DependencySettings;
 }
 

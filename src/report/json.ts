@@ -1,3 +1,4 @@
+import type { EnvironmentRecord } from '../core/environment.js';
 import type { Finding, Location } from '../core/finding.js';
 import type { ModelPart } from '../core/model-part.js';
 import type { FileReport, ScanReport, ScanSummary } from '../core/report-model.js';
@@ -71,6 +72,17 @@ function fileJson(file: FileReport): Record<string, unknown> {
   };
 }
 
+function environmentJson(environment: EnvironmentRecord): Record<string, unknown> {
+  return {
+    kind: environment.kind,
+    root: environment.root,
+    ...(environment.python !== undefined && { python: environment.python }),
+    siteFolders: environment.siteFolders,
+    distributions: environment.distributions,
+    startupHooks: environment.startupHooks,
+  };
+}
+
 function summaryJson(summary: ScanSummary): Record<string, unknown> {
   return {
     files: summary.files,
@@ -89,6 +101,7 @@ export const jsonReporter: Reporter = (report: ScanReport) => {
     findings: report.findings.map(findingJson),
     summary: summaryJson(report.summary),
     warnings: report.warnings,
+    environments: report.environments.map(environmentJson),
   };
   return jsonText(document);
 };

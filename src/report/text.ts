@@ -11,7 +11,7 @@ import { painter, type Paint, type TextFormat } from './style.js';
 /*
  * Layout: one block per file that needs attention (a non-clean verdict or active findings), one line per active
  * finding plus an evidence line (suppressed findings are counted, or listed with --show-suppressed), then each
- * rule's fix once, warnings, and a three-line summary. Clean files are only counted, so a scan of ten thousand
+ * rule's fix once, warnings, the Python environments found (one line each), and a three-line summary. Clean files are only counted, so a scan of ten thousand
  * clean files still prints a screenful.
  */
 
@@ -111,6 +111,27 @@ function fixLines(rules: ReadonlyMap<string, Finding>, paint: Paint): string[] {
   return lines;
 }
 
+/** Each environment on one line: where, what, and how much runs at start-up. */
+function environmentLines(report: ScanReport, paint: Paint): string[] {
+  if (report.environments.length === 0) return [];
+  const lines = [paint('bold', 'Environments')];
+  for (const environment of report.environments) {
+    const python = environment.python === undefined ? '' : `, Python ${environment.python}`;
+    const hooks = plural(environment.startupHooks, 'startup hook');
+    // A bare site folder is its own root: naming it twice says nothing.
+    const folders = environment.siteFolders.filter((folder) => folder !== environment.root);
+    const where = folders.length === 0 ? '' : paint('dim', ` in ${folders.map(displaySafe).join(', ')}`);
+    lines.push(
+      `  ${paint('bold', displaySafe(environment.root))}  ${environment.kind}${python}: ` +
+        `${plural(environment.distributions, 'distribution')}, ` +
+        (environment.startupHooks === 0 ? hooks : paint('yellow', hooks)) +
+        where,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 function summaryLines(report: ScanReport, unlistedClean: number, paint: Paint): string[] {
   const { summary } = report;
   // Zero counts stay in place, so the line keeps its shape, but dimmed, so the eye finds the others.
@@ -159,6 +180,7 @@ export const textReporter: Reporter = (report, options) => {
       lines.push(`  ${paint('yellow', 'warning:')} ${displaySafe(warning)}`);
     lines.push('');
   }
+  lines.push(...environmentLines(report, paint));
   lines.push(...summaryLines(report, unlistedClean, paint));
   return `${lines.join('\n')}\n`;
 };

@@ -18,6 +18,10 @@ export interface TarHeader {
   readonly type: string;
   /** Target of a `SymbolicLink` or hard `Link`. */
   readonly linkpath: string | undefined;
+  /** Permission bits, when the header has them. */
+  readonly mode: number | undefined;
+  /** Declared data size. */
+  readonly size: number;
 }
 
 const INPUT_CHUNK_BYTES = 64 * 1024;
@@ -67,7 +71,13 @@ export class TarReader {
     this.description = description;
     this.parser = new Parser({ strict: false });
     this.parser.on('entry', (entry: ReadEntry) => {
-      onHeader?.({ name: entry.path, type: entry.type, linkpath: entry.linkpath });
+      onHeader?.({
+        name: entry.path,
+        type: entry.type,
+        linkpath: entry.linkpath,
+        mode: entry.mode,
+        size: entry.size,
+      });
       // startBlockSize is what node-tar skips as data; tarfile skips nothing for these types.
       if (DATALESS_TYPES.has(entry.type) && entry.startBlockSize > 0) {
         this.problems.push(

@@ -38,6 +38,17 @@ describe('mlsec scan', () => {
     const report = JSON.parse(run.stdout) as JsonReport;
     expect(report.tool.name).toBe('mlsec');
     expect(report.files.map((file) => [file.path, file.format, file.verdict])).toEqual([
+      [
+        'examples/demo/.venv/lib/python3.11/site-packages/litellm-1.82.8.dist-info/METADATA',
+        'dist-info',
+        'clean',
+      ],
+      [
+        'examples/demo/.venv/lib/python3.11/site-packages/litellm-1.82.8.dist-info/RECORD',
+        'dist-info-record',
+        'clean',
+      ],
+      ['examples/demo/.venv/lib/python3.11/site-packages/litellm_init.pth', 'pth', 'malicious'],
       ['examples/demo/agent_server.py', 'python', 'suspicious'],
       ['examples/demo/chat-llm/config.json', 'hf-config', 'clean'],
       ['examples/demo/chat-llm/model.safetensors', 'safetensors', 'clean'],
@@ -48,6 +59,8 @@ describe('mlsec scan', () => {
       ['examples/demo/finetune.py', 'python', 'suspicious'],
       ['examples/demo/malicious_model.pt', 'pytorch-zip', 'malicious'],
       ['examples/demo/requirements.txt', 'requirements', 'suspicious'],
+      ['examples/demo/secrets.py', 'python', 'suspicious'],
+      ['examples/demo/wheelhouse/tabular_loaderx-0.4.1.tar.gz', 'sdist', 'malicious'],
     ]);
     const rules = new Set(report.findings.map((finding) => finding.ruleId));
     expect([...rules].sort()).toEqual([
@@ -56,9 +69,15 @@ describe('mlsec scan', () => {
       'DEP-PIN-001',
       'DEP-TYPO-001',
       'DEP-VULN-001',
+      'ENV-PTH-001',
+      'ENV-SHADOW-001',
       'MODEL-ONNX-001',
       'MODEL-PICKLE-001',
       'MODEL-TEMPLATE-001',
+      'PKG-EXF-001',
+      'PKG-EXF-002',
+      'PKG-INST-001',
+      'PKG-RISK-001',
       'PY-DES-006',
       'PY-EXE-002',
       'PY-EXE-010',

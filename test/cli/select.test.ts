@@ -51,7 +51,7 @@ describe('mlsec scan rule selection', () => {
       '--ignore',
       'PY,MODEL-ONNX',
       '--ignore',
-      'MODEL-TEMPLATE-001,DEP',
+      'MODEL-TEMPLATE-001,DEP,ENV,PKG',
     ]);
     expect(ruleIds(ignored.report)).toEqual(['MODEL-PICKLE-001']);
     const specific = scanJson(['examples/demo', '--select', 'PY-MDL-001', '--ignore', 'PY']);

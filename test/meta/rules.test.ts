@@ -19,7 +19,7 @@ type FixtureTable = Record<string, { bad: string[]; good: string[] }>;
  * beside their fixtures, one per theme folder (`test/fixtures/code/des/rules.json`, `test/fixtures/deps/vuln/…`).
  * Paths are relative to `test/fixtures`.
  */
-const THEMED_DOMAINS = ['code', 'deps', 'env'];
+const THEMED_DOMAINS = ['code', 'deps', 'env', 'package'];
 const FIXTURE_TABLES = [
   join(FIXTURES, 'rules.json'),
   ...THEMED_DOMAINS.filter((domain) => existsSync(join(FIXTURES, domain))).flatMap((domain) =>

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EnvironmentRecord } from '../../src/core/environment.js';
 import { completeFinding, type Finding, type RawFinding } from '../../src/core/finding.js';
 import type { ModelPart } from '../../src/core/model-part.js';
 import { ruleById } from '../../src/core/registry.js';
@@ -49,12 +50,18 @@ export function summarize(
   };
 }
 
-export function report(files: FileReport[], findings: Finding[], warnings: string[] = []): ScanReport {
+export function report(
+  files: FileReport[],
+  findings: Finding[],
+  warnings: string[] = [],
+  environments: EnvironmentRecord[] = [],
+): ScanReport {
   return {
     tool: { name: 'mlsec', version: '0.1.0' },
     files,
     findings,
     summary: summarize(files, findings, 1234),
+    environments,
     warnings,
   };
 }
@@ -162,4 +169,21 @@ export const FIXTURE_REPORT: ScanReport = report(
   ],
   [pwned, truncated, unlisted, reviewed],
   ['Ignore entry 2 in .mlsec-ignore.yaml (MODEL-PICKLE-003) expired on 2026-10-01 and no longer applies'],
+  [
+    {
+      kind: 'venv',
+      root: '.venv',
+      python: '3.11',
+      siteFolders: ['.venv/lib/python3.11/site-packages'],
+      distributions: 42,
+      startupHooks: 2,
+    },
+    {
+      kind: 'dist-packages',
+      root: '/usr',
+      siteFolders: ['/usr/lib/python3/dist-packages'],
+      distributions: 1,
+      startupHooks: 0,
+    },
+  ],
 );

@@ -18,8 +18,17 @@ describe('json reporter', () => {
       files: Record<string, unknown>[];
       findings: Record<string, unknown>[];
       summary: Record<string, unknown>;
+      environments: Record<string, unknown>[];
     };
-    expect(Object.keys(parsed)).toEqual(['tool', 'files', 'findings', 'summary', 'warnings']);
+    expect(Object.keys(parsed)).toEqual(['tool', 'files', 'findings', 'summary', 'warnings', 'environments']);
+    expect(Object.keys(parsed.environments[0] ?? {})).toEqual([
+      'kind',
+      'root',
+      'python',
+      'siteFolders',
+      'distributions',
+      'startupHooks',
+    ]);
     expect(Object.keys(parsed.files[0] ?? {})).toEqual([
       'path',
       'format',

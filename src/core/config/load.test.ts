@@ -16,6 +16,15 @@ async function project(files: Record<string, string>): Promise<string> {
 }
 
 describe('loadConfig', () => {
+  it('reads python-version, and rejects a version without a standard-library list', async () => {
+    const root = await project({ '.mlsec.toml': 'python-version = "3.12"\n' });
+    expect((await loadConfig(root)).settings.pythonVersion).toBe('3.12');
+    const old = await project({ '.mlsec.toml': 'python-version = "2.7"\n' });
+    await expect(loadConfig(old)).rejects.toThrow(
+      /python-version must be equal to one of the allowed values/,
+    );
+  });
+
   it('reads .mlsec.toml found upward from the scan path', async () => {
     const root = await project({
       '.mlsec.toml': [

@@ -99,6 +99,7 @@ async function resolveConfig(
         denyGlobals: config.pickle?.['deny-globals'] ?? [],
       },
       ...(config.deps !== undefined && { deps: depsSettingsOf(config.deps, source) }),
+      ...(config['python-version'] !== undefined && { pythonVersion: config['python-version'] }),
     },
     ignores: config.ignore ?? [],
     ruleSelection: selectionOf(config.rules, source),

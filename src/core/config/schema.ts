@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { PYTHON_VERSIONS } from '../../scanners/env/shadow-stdlib.js';
 
 /** A size is bytes as a number, or a string such as `512MiB`, `4GiB`, `100MB`. */
 type SizeSetting = number | string;
@@ -8,6 +9,8 @@ export interface ConfigFile {
   include?: string[];
   exclude?: string[];
   'fail-on'?: string;
+  /** `X.Y`: the Python whose standard library stdlib shadowing (ENV-SHADOW-001) is checked against. */
+  'python-version'?: string;
   /** Rule selection, as ruff's `select`/`extend-select`/`ignore` (ids, prefixes or `ALL`). */
   rules?: {
     select?: string[];
@@ -72,6 +75,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
     include: stringList,
     exclude: stringList,
     'fail-on': { type: 'string' },
+    'python-version': { type: 'string', enum: [...PYTHON_VERSIONS] },
     rules: {
       type: 'object',
       additionalProperties: false,

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { RawFinding } from '../../core/finding.js';
 import { callSite, type CodeMatch, type CodeRule, type FileContext, type Site } from './call-site.js';
 import { collectFacts } from './collect.js';
-import { dispatchFor } from './dispatch.js';
+import { dispatchFor, type Dispatch } from './dispatch.js';
 import type { NodeRule } from './node-site.js';
 import { qualifiedNames } from './resolve.js';
 import { PY_PARSE_001 } from './rules/parse.js';
@@ -23,11 +23,16 @@ export interface SourceInfo {
 /**
  * One pass over a parsed file: collect scopes, calls, comments and the node types rules subscribe to; resolve
  * each call's callee to qualified names and run the checks subscribed to them; run the node checks. Findings on
- * a line with a matching suppression comment are reported as suppressed.
+ * a line with a matching suppression comment are reported as suppressed. The checks are the code rules enabled
+ * for the scan, unless the caller brings its own set (the package scanner's heuristics).
  */
-export function analyse(root: Node, checkDeadline: () => void, source: SourceInfo): RawFinding[] {
+export function analyse(
+  root: Node,
+  checkDeadline: () => void,
+  source: SourceInfo,
+  dispatch: Dispatch = dispatchFor(source.enabledRules),
+): RawFinding[] {
   const findings: RawFinding[] = [];
-  const dispatch = dispatchFor(source.enabledRules);
   const nodeChecks = dispatch.nodeChecksFor(root.text);
   const facts = collectFacts(root, checkDeadline, nodeChecks.types);
   const file: FileContext = { path: source.path, notebook: source.notebook, python2: facts.python2 };

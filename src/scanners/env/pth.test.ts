@@ -82,9 +82,13 @@ describe('rateExecLine', () => {
       expect(rating.dangers.join(' '), code).toContain(danger);
     }
     const bare = await rateExecLine('import zz_hook, other.mod as m', noDeadline);
-    expect(bare).toEqual({ dangers: [], modules: ['zz_hook', 'other.mod'] });
+    expect(bare).toEqual({ dangers: [], modules: ['zz_hook', 'other.mod'], capabilities: [] });
     const reading = await rateExecLine("import sys; open('/etc/hostname').read()", noDeadline);
     expect(reading.dangers).toEqual([]);
+    const settings = await rateExecLine("import os; os.getenv('X'); os.environ.get('Y')", noDeadline);
+    expect(settings.capabilities).toEqual(['environment']);
+    const spawning = await rateExecLine("import os; os.getenv('X'); os.system('echo pwned')", noDeadline);
+    expect([...spawning.capabilities].sort()).toEqual(['environment', 'process']);
   });
 });
 

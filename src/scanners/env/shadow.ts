@@ -3,7 +3,8 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import type { Severity } from '../../core/severity.js';
 import { ENV_SHADOW_001 } from './shadow-rules.js';
-import { PYTHON_VERSIONS, shadowedIn, type PythonVersion } from './shadow-stdlib.js';
+import { targetsOf } from './python-target.js';
+import { shadowedIn, type PythonVersion } from './shadow-stdlib.js';
 
 /** How a file provides a module: source, sourceless bytecode, a package's `__init__.py`, or a compiled extension. */
 export type ShadowKind = 'source' | 'bytecode' | 'package' | 'extension';
@@ -185,14 +186,14 @@ const WHAT: Record<ShadowKind, string> = {
 
 /**
  * Reports ENV-SHADOW-001 when the file provides a top-level module (in a folder that is not a package, so one that
- * can be `sys.path[0]`) named like a standard-library module of the target Pythons. Installed files and the
+ * can be `sys.path[0]`) named like a standard-library module of the target Pythons (the scan's, by default). Installed files and the
  * standard library itself are left alone: they come after, or are, what is shadowed.
  */
 export function checkShadowing(
   absolutePath: string,
   probe: Probe,
   context: ScanContext,
-  targets: readonly PythonVersion[] = PYTHON_VERSIONS,
+  targets: readonly PythonVersion[] = targetsOf(context.settings.pythonTargets),
 ): void {
   if (probe.installed === true) return;
   const candidate = shadowCandidate(probe.path);

@@ -8,8 +8,9 @@ export const ENV_SITE_001 = defineRule({
     'A `sitecustomize.py` or `usercustomize.py` module (or a `sitecustomize/` package), which `site` imports after ' +
     'processing `.pth` files in every Python process. It is rated like a `.pth` executable line: code that ' +
     'executes or decodes code, starts processes, opens connections, reads the environment or writes files is ' +
-    'critical; any other copy that no RECORD in its folder lists (or that no longer matches its recorded hash) is ' +
-    "medium. Debian's apport hook and unmodified copies owned by an installed distribution are not reported.",
+    'critical, except that an unmodified copy its RECORD owns that only reads the environment is medium; any ' +
+    'other copy that no RECORD in its folder lists (or that no longer matches its recorded hash) is medium. ' +
+    "Debian's apport hook and unmodified owned copies without dangerous calls are not reported.",
   fix:
     'Read the module and find what put it there (its RECORD, `pip show -f`, the image build). Delete it unless a ' +
     'distribution you installed on purpose (an instrumentation agent, say) owns it, and rebuild the environment.',

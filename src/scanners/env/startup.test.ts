@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,39 @@ describe('sitecustomize and usercustomize', () => {
       const rules = report.findings.map((finding) => finding.ruleId);
       expect(rules).toContain('ENV-SITE-001');
       expect(rules.some((rule) => rule.startsWith('PY-'))).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("rates an owned, intact agent's environment reads medium and names the owner", async () => {
+    const findings = await findingsOf(resolve(FIXTURES, 'monitor/site-packages'));
+    expect(findings.map((finding) => [finding.ruleId, finding.severity])).toEqual([
+      ['ENV-SITE-001', 'medium'],
+    ]);
+    expect(findings[0]?.message).toContain('os.environ.get (reads the environment)');
+    expect(findings[0]?.message).toContain('matches the RECORD hash of monitorkit==3.4.1');
+  });
+
+  it('keeps an owned, intact module that starts a process critical', async () => {
+    const findings = await findingsOf(resolve(FIXTURES, 'spawning/site-packages'));
+    expect(findings.map((finding) => [finding.ruleId, finding.severity])).toEqual([
+      ['ENV-SITE-001', 'critical'],
+    ]);
+    expect(findings[0]?.message).toContain('os.system (starts a process)');
+    expect(findings[0]?.message).toContain('owned by monitorkit==3.4.1');
+  });
+
+  it('keeps an unowned module that only reads the environment critical', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'mlsec-startup-'));
+    try {
+      const site = join(folder, 'site-packages');
+      mkdirSync(site);
+      writeFileSync(join(site, 'sitecustomize.py'), "import os\n\nTOKEN = os.environ.get('TOKEN')\n");
+      const findings = await findingsOf(site);
+      expect(findings.map((finding) => [finding.ruleId, finding.severity])).toEqual([
+        ['ENV-SITE-001', 'critical'],
+      ]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

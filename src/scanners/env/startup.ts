@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LimitError, ParseError } from '../../core/errors.js';
 import type { Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
+import type { Capability } from '../code/capabilities.js';
 import { parseRecord, recordMatches } from '../deps/formats/record.js';
 import { normalizeName } from '../deps/pep508/parse.js';
 import { ownersOf, type FileOwner } from './pth-owner.js';
@@ -98,9 +99,21 @@ function checkSize(probe: Probe, context: ScanContext): void {
 }
 
 /**
+ * What an installed agent's start-up hook may do and still be only medium when its distribution's RECORD vouches
+ * for it: read its settings from the environment (and import its own modules). Processes, connections, dynamic or
+ * decoded code, file writes and native code stay critical whoever owns the module.
+ */
+const OWNED_HOOK_CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['environment']);
+
+function onlyReads(capabilities: readonly Capability[]): boolean {
+  return capabilities.every((capability) => OWNED_HOOK_CAPABILITIES.has(capability));
+}
+
+/**
  * Rates a `sitecustomize`/`usercustomize` module the way `.pth` executable lines are rated, and attributes it to
  * the distribution whose RECORD lists it. Known-benign content and intact owned copies without dangerous calls are
- * inventory only (the returned format says so).
+ * inventory only (the returned format says so); an owned copy that matches its recorded hash and only reads the
+ * environment is medium, with its owner named.
  */
 export async function scanStartupModule(
   absolutePath: string,
@@ -134,7 +147,17 @@ export async function scanStartupModule(
     evidence: evidenceOf(source),
     ...(owner !== undefined && { package: owner }),
   };
-  if (rating.dangers.length > 0) {
+  const verified = owners.filter((one) => one.intact === true).map((one) => one.display);
+  if (rating.dangers.length > 0 && verified.length > 0 && onlyReads(rating.capabilities)) {
+    context.report({
+      ...base,
+      message:
+        `${where} runs at every Python start and calls ${rating.dangers.join(', ')}; it matches the RECORD hash ` +
+        `of ${verified.join(', ')}, whose start-up hook it is: check that you installed that distribution on purpose`,
+      severity: 'medium',
+      confidence: 'high',
+    });
+  } else if (rating.dangers.length > 0) {
     context.report({
       ...base,
       message: `${where} runs at every Python start and calls ${rating.dangers.join(', ')}; ${ownerNote}`,

@@ -54,7 +54,7 @@ const CALLS = new Map<string, TaintKind>([
   ['transformers.pipeline()', 'llm'],
 ]);
 
-const HTTP_METHODS = new Set([
+export const HTTP_METHODS: ReadonlySet<string> = new Set([
   'get',
   'post',
   'put',
@@ -66,7 +66,7 @@ const HTTP_METHODS = new Set([
   'stream',
 ]);
 /** Modules and client objects whose HTTP methods return a response from the network. */
-const HTTP_CLIENTS = [
+export const HTTP_CLIENTS: readonly string[] = [
   'requests',
   'requests.Session()',
   'requests.session()',

@@ -1,3 +1,4 @@
+import { returnValues } from './returns.js';
 import type { Node } from 'web-tree-sitter';
 import { qualifiedNames } from './resolve.js';
 import type { Binding, Scope } from './scopes.js';
@@ -185,24 +186,6 @@ function referenceSource(node: Node, scope: Scope): TaintSource | null {
     if (source !== null) return source;
   }
   return null;
-}
-
-/** The values of the `return` statements of a function body, not counting those of nested functions. */
-function returnValues(body: Node): Node[] {
-  const values: Node[] = [];
-  const stack: Node[] = [body];
-  while (stack.length > 0) {
-    const node = stack.pop() as Node;
-    if (node.type === 'return_statement') {
-      const value = node.firstNamedChild;
-      if (value !== null) values.push(value);
-      continue;
-    }
-    if (node.type === 'function_definition' || node.type === 'lambda' || node.type === 'class_definition')
-      continue;
-    for (const child of node.namedChildren) if (child !== null) stack.push(child);
-  }
-  return values;
 }
 
 /**

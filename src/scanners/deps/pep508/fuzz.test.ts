@@ -1,3 +1,4 @@
+import { random as seededRandom } from '../../../../test/support/mutate.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,18 +22,6 @@ import { contains } from './specifier.js';
  * Random and mutated inputs: the parsers either return or throw `RequirementError`, never anything else, and
  * each call is fast. The PRNG is seeded, so a failure reproduces.
  */
-
-/** mulberry32: small, fast and deterministic. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VECTORS = JSON.parse(
   readFileSync(resolve(import.meta.dirname, '../../../../test/fixtures/deps/pep508/vectors.json'), 'utf8'),
@@ -121,7 +110,7 @@ function expectControlled(label: string, input: string, run: () => unknown, budg
 }
 
 function inputs(seed: number, seeds: readonly string[], count: number): string[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, () =>
     random() < 0.3 ? randomText(random) : mutate(random, pick(random, seeds)),
   );
@@ -143,7 +132,7 @@ describe('fuzzing the PEP 508 parsers', () => {
   });
 
   it('parseSpecifierSet and contains return or throw RequirementError on 3000 inputs', () => {
-    const random = prng(2);
+    const random = seededRandom(2);
     for (const input of inputs(3, SEEDS.specifier, 3000)) {
       const version = random() < 0.5 ? '1.0' : mutate(random, '1!2.0rc1.post2.dev3+local.7');
       expectControlled('parseSpecifierSet', input, () => contains(version, parseSpecifierSet(input)));

@@ -1,3 +1,4 @@
+import { returnValues } from '../../code/returns.js';
 import type { Node } from 'web-tree-sitter';
 import { namesOf } from '../../code/capabilities.js';
 import { constantOf } from '../../code/resolve.js';
@@ -283,23 +284,6 @@ function localReturns(callee: Node, scope: Scope, depth: number): Decoding | und
     }
   }
   return undefined;
-}
-
-function returnValues(body: Node): Node[] {
-  const values: Node[] = [];
-  const stack: Node[] = [body];
-  while (stack.length > 0) {
-    const node = stack.pop() as Node;
-    if (node.type === 'return_statement') {
-      const value = node.firstNamedChild;
-      if (value !== null) values.push(value);
-      continue;
-    }
-    if (node.type === 'function_definition' || node.type === 'lambda' || node.type === 'class_definition')
-      continue;
-    for (const child of node.namedChildren) if (child !== null) stack.push(child);
-  }
-  return values;
 }
 
 /** Every qualified name of a callee, static or through `__import__('x')` chains. */

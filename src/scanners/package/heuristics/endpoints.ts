@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import { defineRule } from '../../../core/rule.js';
 import type { CodeMatch } from '../../code/call-site.js';
 import type { NodeRule, RuleFamily } from '../../code/node-site.js';
-import { isDocstring, literalText } from './value-marks.js';
+import { isDocstring, wholeStringText } from './value-marks.js';
 
 export const PKG_EXF_002 = defineRule({
   id: 'PKG-EXF-002',
@@ -85,12 +85,8 @@ function isCompletedInPlace(node: Node): boolean {
 
 function checkEndpoint(node: Node): CodeMatch | undefined {
   // Parts of an implicit concatenation are checked as a whole.
-  if (node.type === 'string' && node.parent?.type === 'concatenated_string') return undefined;
-  const text =
-    node.type === 'string'
-      ? literalText(node)
-      : node.namedChildren.map((part) => (part?.type === 'string' ? literalText(part) : '')).join('');
-  if (text.length > 20_000) return undefined;
+  const text = wholeStringText(node);
+  if (text === undefined) return undefined;
   for (const endpoint of ENDPOINTS) {
     const found = endpoint.pattern.exec(text);
     if (found === null) continue;

@@ -1,3 +1,4 @@
+import { HTTP_CLIENTS, HTTP_METHODS } from '../../code/taint-sources.js';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule } from '../../../core/rule.js';
 import type { CallSite, CodeMatch, CodeRule } from '../../code/call-site.js';
@@ -38,17 +39,8 @@ export const PKG_EXF_001 = defineRule({
 
 type Channel = 'http' | 'socket' | 'mail' | 'dns' | 'chat' | 'unknown';
 
-const HTTP_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'options', 'stream'];
-const HTTP_CLIENTS = [
-  'requests',
-  'requests.api',
-  'requests.Session()',
-  'requests.session()',
-  'httpx',
-  'httpx.Client()',
-  'httpx.AsyncClient()',
-  'aiohttp.ClientSession()',
-];
+/** The code scanner's HTTP clients, plus the module that holds requests' functions. */
+const SENDING_CLIENTS = [...HTTP_CLIENTS, 'requests.api'];
 const SOCKETS = [
   'socket.socket()',
   'socket.create_connection()',
@@ -58,7 +50,9 @@ const SOCKETS = [
 
 /** Calls that send their arguments out, by qualified name, and the channel they use. */
 const SINKS = new Map<string, Channel>([
-  ...HTTP_CLIENTS.flatMap((client) => HTTP_VERBS.map((verb) => [`${client}.${verb}`, 'http'] as const)),
+  ...SENDING_CLIENTS.flatMap((client) =>
+    [...HTTP_METHODS].map((verb) => [`${client}.${verb}`, 'http'] as const),
+  ),
   ['urllib.request.urlopen', 'http'],
   ['urllib.request.build_opener().open', 'http'],
   ['urllib2.urlopen', 'http'],

@@ -9,6 +9,7 @@ import {
   isDocstring,
   lineOf,
   literalText,
+  wholeStringText,
   type MarkFinder,
   marksOf,
   topLevelUnit,
@@ -59,12 +60,9 @@ const SHELL_PATTERNS: readonly (readonly [RegExp, string])[] = [
 const SHELL_HINT = /\/dev\/tcp|\/dev\/udp|nc|netcat|sh -i|socat|exec:|system:|mkfifo|tcpclient/;
 
 function checkShellString(node: Node): CodeMatch | undefined {
-  if (node.type === 'string' && node.parent?.type === 'concatenated_string') return undefined;
-  const text =
-    node.type === 'string'
-      ? literalText(node)
-      : node.namedChildren.map((part) => (part?.type === 'string' ? literalText(part) : '')).join('');
-  if (text.length > 20_000) return undefined;
+  // Parts of an implicit concatenation are checked as a whole.
+  const text = wholeStringText(node);
+  if (text === undefined) return undefined;
   for (const [pattern, what] of SHELL_PATTERNS) {
     const found = pattern.exec(text);
     if (found === null) continue;

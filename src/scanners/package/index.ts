@@ -132,8 +132,11 @@ class PackageScan {
 
   reportThreat(finding: RawFinding, path: string, unasked: boolean): void {
     this.context.report(finding);
-    if (finding.suppressed === undefined && countsAsThreat(finding))
+    // What the report leaves out (suppressed, or a rule the scan does not select) does not count either.
+    const selected = this.enabledRules === undefined || this.enabledRules.has(finding.ruleId);
+    if (finding.suppressed === undefined && selected && countsAsThreat(finding)) {
       this.threats.push({ finding, path, unasked });
+    }
   }
 
   /** First pass: every member's header, the heuristics over each module, bundled models to the model scanner. */
@@ -207,6 +210,24 @@ class PackageScan {
       } catch (error) {
         reportUnreadable(this.context, error);
       }
+    }
+    this.markHookModules();
+  }
+
+  /**
+   * Threats in the modules of an in-tree build backend run at every build, unasked; that is only known once
+   * pyproject.toml was read, after the modules streamed by.
+   */
+  private markHookModules(): void {
+    const hooks = this.capabilities
+      .filter((use) => use.capability === 'install-hook' && use.path.endsWith('.py'))
+      .map((use) =>
+        use.path.endsWith('/__init__.py') ? use.path.slice(0, -'__init__.py'.length) : use.path,
+      );
+    const inHook = (path: string): boolean =>
+      hooks.some((hook) => (hook.endsWith('/') ? path.startsWith(hook) : path === hook));
+    for (const [index, threat] of this.threats.entries()) {
+      if (!threat.unasked && inHook(threat.path)) this.threats[index] = { ...threat, unasked: true };
     }
   }
 

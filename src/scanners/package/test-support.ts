@@ -16,12 +16,17 @@ export interface PackageTestScan {
 
 export async function scanPackageForTest(
   path: string,
-  options: { readonly limits?: Partial<Limits>; readonly deps?: DependencySettings } = {},
+  options: {
+    readonly limits?: Partial<Limits>;
+    readonly deps?: DependencySettings;
+    readonly enabledRules?: readonly string[];
+  } = {},
 ): Promise<PackageTestScan> {
   const outcome = await scanFile({ absolutePath: path, displayPath: basename(path) }, [packageScanner], {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     pickle: { allowGlobals: [], denyGlobals: [] },
     ...(options.deps !== undefined && { deps: options.deps }),
+    ...(options.enabledRules !== undefined && { enabledRules: options.enabledRules }),
   });
   return { format: outcome?.format, findings: outcome?.findings ?? [] };
 }

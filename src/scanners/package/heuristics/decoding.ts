@@ -286,10 +286,23 @@ function localReturns(callee: Node, scope: Scope, depth: number): Decoding | und
   return undefined;
 }
 
+/** Callee names already worked out, per scope and call node: several heuristics subscribe to every call. */
+const namesByScope = new WeakMap<Scope, Map<number, readonly string[]>>();
+
 /** Every qualified name of a callee, static or through `__import__('x')` chains. */
-export function calleeNames(call: Node, scope: Scope): string[] {
-  const callee = call.childForFieldName('function');
-  return callee === null ? [] : namesOf(callee, scope);
+export function calleeNames(call: Node, scope: Scope): readonly string[] {
+  let known = namesByScope.get(scope);
+  if (known === undefined) {
+    known = new Map();
+    namesByScope.set(scope, known);
+  }
+  let names = known.get(call.id);
+  if (names === undefined) {
+    const callee = call.childForFieldName('function');
+    names = callee === null ? [] : namesOf(callee, scope);
+    known.set(call.id, names);
+  }
+  return names;
 }
 
 export { positionalArguments };

@@ -6,7 +6,7 @@ import type { Specifier } from '../pep508/parse.js';
 import { normalizeName } from '../pep508/parse.js';
 import type { ManifestInput } from './input.js';
 import { requirementAt } from './metadata.js';
-import { componentOf } from './setup-cfg.js';
+import { componentOf } from './declared.js';
 
 /**
  * Conda `environment.yml` / `conda.yaml`: `dependencies` as conda match specs plus a nested `pip:`

@@ -1,5 +1,5 @@
 import type { Component, Hash, Manifest, Origin, PinKind } from '../model.js';
-import { normalizeName, type Specifier } from '../pep508/parse.js';
+import { normalizeName, type Requirement, type Specifier } from '../pep508/parse.js';
 import type { ManifestInput } from './input.js';
 
 /**
@@ -38,6 +38,32 @@ export function referencePin(url: string): PinKind {
   if (/^(?:git|hg|svn|bzr)\+/i.test(url)) return 'vcs';
   if (/^file:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'path';
   return 'url';
+}
+
+/** A direct PyPI dependency declared by a PEP 508 requirement (pyproject, setup.cfg, a conda `pip:` list). */
+export function componentOf(
+  requirement: Requirement,
+  path: string,
+  line: number | undefined,
+  scope: string,
+): Component {
+  const { pin, version } =
+    requirement.url === undefined ? pinOf(requirement.specifiers) : { pin: referencePin(requirement.url) };
+  return {
+    name: requirement.name,
+    normalizedName: requirement.normalizedName,
+    ecosystem: 'PyPI',
+    ...(version !== undefined && { version }),
+    specifiers: requirement.specifiers,
+    pin,
+    direct: true,
+    scope,
+    hashes: [],
+    extras: requirement.extras,
+    ...(requirement.markerText !== undefined && { markerText: requirement.markerText }),
+    ...(requirement.url !== undefined && { url: requirement.url }),
+    origin: { path, ...(line !== undefined && { line }) },
+  };
 }
 
 /** `sha256:abc…` → `{algorithm: 'sha256', digest: 'abc…'}`; text without an algorithm is kept as `unknown`. */

@@ -1,6 +1,6 @@
 import type { Component, IndexSetting } from '../model.js';
 import { normalizeName, parseRequirement, RequirementError } from '../pep508/parse.js';
-import { pinOf, referencePin, type IndexPin, type PinnedManifest } from './declared.js';
+import { componentOf, type IndexPin, type PinnedManifest } from './declared.js';
 import type { ManifestInput } from './input.js';
 import { poetryComponents } from './poetry-dependency.js';
 import {
@@ -54,23 +54,7 @@ class Pyproject {
         throw shapeError(this.where(line), `${JSON.stringify(text)}: ${error.message}`);
       throw error;
     }
-    const kind =
-      requirement.url === undefined ? pinOf(requirement.specifiers) : { pin: referencePin(requirement.url) };
-    this.components.push({
-      name: requirement.name,
-      normalizedName: requirement.normalizedName,
-      ecosystem: 'PyPI',
-      ...(kind.version !== undefined && { version: kind.version }),
-      specifiers: requirement.specifiers,
-      pin: kind.pin,
-      direct: true,
-      scope,
-      hashes: [],
-      extras: requirement.extras,
-      ...(requirement.markerText !== undefined && { markerText: requirement.markerText }),
-      ...(requirement.url !== undefined && { url: requirement.url }),
-      origin: { path: this.path, ...(line !== undefined && { line }) },
-    });
+    this.components.push(componentOf(requirement, this.path, line, scope));
   }
 
   requirements(items: readonly unknown[], scope: string, keyLine: number | undefined): void {

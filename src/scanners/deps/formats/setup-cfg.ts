@@ -1,6 +1,6 @@
 import { ParseError } from '../../../core/errors.js';
-import type { Component, Manifest, PinKind } from '../model.js';
-import type { Requirement } from '../pep508/parse.js';
+import type { Component, Manifest } from '../model.js';
+import { componentOf } from './declared.js';
 import type { ManifestInput } from './input.js';
 import { requirementAt } from './metadata.js';
 
@@ -119,47 +119,4 @@ async function fileRequirements(
 /** A whole-line comment, or a `#` after whitespace (but not a URL fragment such as `#egg=`). */
 function stripComment(text: string): string {
   return text.replace(/(?:^|\s)#.*$/, '').trim();
-}
-
-const VCS_SCHEMES = /^(?:git|hg|svn|bzr)\+/i;
-
-/** How precisely a PEP 508 requirement pins its version. */
-export function pinOf(requirement: Requirement): { pin: PinKind; version?: string } {
-  if (requirement.url !== undefined) {
-    if (VCS_SCHEMES.test(requirement.url)) return { pin: 'vcs' };
-    return {
-      pin:
-        /^[a-z][a-z0-9+.-]*:\/\//i.test(requirement.url) && !requirement.url.startsWith('file:')
-          ? 'url'
-          : 'path',
-    };
-  }
-  const [only, ...rest] = requirement.specifiers;
-  if (only === undefined) return { pin: 'unpinned' };
-  if (
-    rest.length === 0 &&
-    (only.operator === '===' || (only.operator === '==' && !only.version.includes('*')))
-  )
-    return { pin: 'exact', version: only.version };
-  return { pin: 'range' };
-}
-
-/** A direct PyPI dependency declared by a requirement line. */
-export function componentOf(requirement: Requirement, path: string, line: number, scope: string): Component {
-  const { pin, version } = pinOf(requirement);
-  return {
-    name: requirement.name,
-    normalizedName: requirement.normalizedName,
-    ecosystem: 'PyPI',
-    ...(version !== undefined && { version }),
-    specifiers: requirement.specifiers,
-    pin,
-    direct: true,
-    scope,
-    hashes: [],
-    extras: requirement.extras,
-    ...(requirement.markerText !== undefined && { markerText: requirement.markerText }),
-    ...(requirement.url !== undefined && { url: requirement.url }),
-    origin: { path, line },
-  };
 }

@@ -2,6 +2,7 @@ import { LimitError, ParseError } from '../../core/errors.js';
 import type { Limits } from '../../core/limits.js';
 import { DecompressionBudget, RATIO_GRACE_BYTES, decompress, type Codec } from '../../targets/decompress.js';
 import { FileAccess } from '../../targets/file.js';
+import { bufferSource } from '../../targets/memory.js';
 import type { ByteSource } from '../../targets/source.js';
 import { TarReader, type TarHeader } from '../../targets/tar.js';
 import { openZipEntry } from '../../targets/zip-entry.js';
@@ -62,8 +63,15 @@ function decodeText(bytes: Uint8Array): string {
   }
 }
 
-/** Reads at most `max` bytes of a source (fewer only at its end). */
-async function readUpTo(source: ByteSource, max: number): Promise<Uint8Array> {
+function tooLargeText(name: string, size: number): LimitError {
+  return new LimitError(
+    'FILE_SIZE',
+    `${name}: ${size} bytes or more, over the ${MAX_TEXT_MEMBER_BYTES} a source or metadata file may have`,
+  );
+}
+
+/** The first `max` bytes of a source (fewer only at its end): a member's magic number, or a link's target. */
+async function readHead(source: ByteSource, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (total < max) {
@@ -142,16 +150,11 @@ class ArchiveCollector {
       await model.visit(member, data);
       return;
     }
-    if (wantsText && base.size > MAX_TEXT_MEMBER_BYTES) {
-      throw new LimitError(
-        'FILE_SIZE',
-        `${base.name}: ${base.size} bytes is more than the ${MAX_TEXT_MEMBER_BYTES} a source or metadata file may have`,
-      );
-    }
-    const bytes = await readUpTo(data, wantsText ? MAX_TEXT_MEMBER_BYTES + 1 : MEMBER_HEAD_BYTES);
-    if (bytes.length > MAX_TEXT_MEMBER_BYTES) {
-      throw new LimitError('FILE_SIZE', `${base.name}: more than ${MAX_TEXT_MEMBER_BYTES} bytes of text`);
-    }
+    if (wantsText && base.size > MAX_TEXT_MEMBER_BYTES) throw tooLargeText(base.name, base.size);
+    // A declared size can lie (tar's is checked against the data, a zip member's is not): the read is bounded too.
+    const bytes = wantsText
+      ? await bufferSource(data, MAX_TEXT_MEMBER_BYTES, (size) => tooLargeText(base.name, size))
+      : await readHead(data, MEMBER_HEAD_BYTES);
     const member: PackageMember = { ...base, head: bytes.slice(0, MEMBER_HEAD_BYTES) };
     this.add(member);
     if (!wantsText) return;
@@ -248,7 +251,7 @@ async function readZipPackage(
       try {
         if (type === 'symlink') {
           // `unzip` restores such a member as a link whose target is the member's data.
-          const target = decodeText(await readUpTo(data, 4096));
+          const target = decodeText(await readHead(data, 4096));
           collector.add({ ...base, linkTarget: target, head: new Uint8Array() });
         } else {
           await collector.addFile(base, data);

@@ -3,6 +3,7 @@ import { extname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { messageOf, ParseError } from '../../../core/errors.js';
 import { FileAccess } from '../../../targets/file.js';
+import { bufferSource } from '../../../targets/memory.js';
 import type { ByteSource } from '../../../targets/source.js';
 import { openZipEntry } from '../../../targets/zip-entry.js';
 import { readLocalHeader, readZipDirectory } from '../../../targets/zip.js';
@@ -91,16 +92,10 @@ function loadFolder(folder: string): OsvRecord[] {
 }
 
 async function readAll(source: ByteSource, where: string): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const chunk = await source.read(64 * 1024);
-    if (chunk.length === 0) break;
-    length += chunk.length;
-    if (length > MAX_RECORD_BYTES) throw failure(where, `record over ${MAX_RECORD_BYTES} bytes`);
-    chunks.push(chunk.slice());
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  const bytes = await bufferSource(source, MAX_RECORD_BYTES, () =>
+    failure(where, `record over ${MAX_RECORD_BYTES} bytes`),
+  );
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
 /** OSV.dev's per-ecosystem export: one `<ID>.json` member per record, read with mlsec's own zip reader. */

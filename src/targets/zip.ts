@@ -63,6 +63,18 @@ export interface ZipDirectory {
   readonly truncated: boolean;
 }
 
+/**
+ * The name in the local header at the very start of `head` (the first bytes of a file), or undefined when the
+ * file does not start with one. Enough to tell what kind of zip a file is without reading its directory.
+ */
+export function firstLocalName(head: Uint8Array): string | undefined {
+  if (head.length < LOCAL_BYTES) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.length);
+  if (view.getUint32(0, true) !== LOCAL_SIGNATURE) return undefined;
+  const nameLength = view.getUint16(26, true);
+  return latin1.decode(head.subarray(LOCAL_BYTES, LOCAL_BYTES + nameLength));
+}
+
 export interface LocalHeader {
   readonly rawName: Uint8Array;
   readonly flags: number;

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import type { ModelPart } from '../../core/model-part.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import { FileAccess } from '../../targets/file.js';
+import { firstLocalName } from '../../targets/zip.js';
 import {
   classifyHead,
   expectsModelContent,
@@ -19,16 +20,11 @@ import { templateFileKind } from './template-scan.js';
 import { isTorchDataPickle } from './zip-scan.js';
 
 const TOP_WINDOW_BYTES = 1024 * 1024;
-const ZIP_LOCAL_HEADER_BYTES = 30;
 
 /** A zip whose first member is `<root>/data.pkl` is what `torch.save` writes; `scan` tells TorchScript apart. */
 function zipFormat(head: Uint8Array): string {
-  if (head.length < ZIP_LOCAL_HEADER_BYTES) return 'zip';
-  const nameLength = new DataView(head.buffer, head.byteOffset, head.length).getUint16(26, true);
-  const name = new TextDecoder('latin1').decode(
-    head.subarray(ZIP_LOCAL_HEADER_BYTES, ZIP_LOCAL_HEADER_BYTES + nameLength),
-  );
-  return isTorchDataPickle(name) ? 'pytorch-zip' : 'zip';
+  const name = firstLocalName(head);
+  return name !== undefined && isTorchDataPickle(name) ? 'pytorch-zip' : 'zip';
 }
 
 /**

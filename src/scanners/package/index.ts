@@ -1,8 +1,10 @@
+import { posix } from 'node:path';
 import type { RawFinding } from '../../core/finding.js';
 import { ruleById } from '../../core/registry.js';
 import type { FileScanner, Probe, ScanContext, ScanOutcome } from '../../core/scanner.js';
 import type { ModelPart } from '../../core/model-part.js';
 import { reportUnreadable } from '../../core/unreadable.js';
+import { firstLocalName } from '../../targets/zip.js';
 import { enabledRuleSet } from '../code/dispatch.js';
 import { hasModelExtension } from '../model/classify.js';
 import { contentFromSource } from '../model/content.js';
@@ -31,33 +33,19 @@ import { checkStructure } from './structure.js';
  */
 const SDIST_NAME =
   /^([A-Za-z0-9][A-Za-z0-9._-]*?)-(\d[A-Za-z0-9._+!]*)\.(tar\.gz|tgz|tar\.bz2|tar\.xz|zip)$/i;
-const ZIP_LOCAL_HEADER_BYTES = 30;
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
-/** The first member name of a zip, from its first local header. */
-function firstZipMember(head: Uint8Array): string | undefined {
-  if (head.length < ZIP_LOCAL_HEADER_BYTES || head[0] !== 0x50 || head[1] !== 0x4b) return undefined;
-  const length = new DataView(head.buffer, head.byteOffset, head.length).getUint16(26, true);
-  return new TextDecoder('latin1').decode(
-    head.subarray(ZIP_LOCAL_HEADER_BYTES, ZIP_LOCAL_HEADER_BYTES + length),
-  );
-}
 
 /**
  * Wheels by name. Sdists by name (`name-version.tar.gz`); a `.zip` only when its first member sits in the
  * `name-version/` folder its name promises, since model bundles are zips too and belong to the model scanner.
  */
 function detectKind(probe: Probe): PackageKind | undefined {
-  const name = baseName(probe.path);
+  const name = posix.basename(probe.path);
   if (/\.whl$/i.test(name)) return 'wheel';
   const sdist = SDIST_NAME.exec(name);
   if (sdist === null) return undefined;
   if (sdist[3]?.toLowerCase() !== 'zip') return 'sdist';
   const stem = name.slice(0, -'.zip'.length);
-  return firstZipMember(probe.head)?.startsWith(`${stem}/`) === true ? 'sdist' : undefined;
+  return firstLocalName(probe.head)?.startsWith(`${stem}/`) === true ? 'sdist' : undefined;
 }
 
 /**
@@ -121,7 +109,7 @@ class PackageScan {
   constructor(absolutePath: string, probe: Probe, context: ScanContext) {
     this.context = context;
     this.absolutePath = absolutePath;
-    this.fileName = baseName(probe.path);
+    this.fileName = posix.basename(probe.path);
     this.kind = detectKind(probe) ?? 'sdist';
     this.enabledRules = enabledRuleSet(context.settings.enabledRules);
   }
@@ -180,7 +168,7 @@ class PackageScan {
       this.models,
     );
     try {
-      await scanContent(scope, contentFromSource(data, member.name, baseName(member.path), 1));
+      await scanContent(scope, contentFromSource(data, member.name, posix.basename(member.path), 1));
     } catch (error) {
       reportUnreadable(this.context, error, member.name);
     }

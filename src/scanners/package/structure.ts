@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { describeEscape, escapeOf, folderOf } from '../model/bundle-paths.js';
 import type { PackageArchive, PackageCheckContext, PackageMember } from './model.js';
 import { PKG_ARC_001 } from './rules.js';
@@ -5,14 +6,9 @@ import { PKG_ARC_001 } from './rules.js';
 /** Links followed before a chain is declared a loop; longer chains than this do not occur in real packages. */
 const MAX_LINK_HOPS = 40;
 
+/** A member name as a path inside the archive, without `.`, empty segments or a leading slash. */
 function normalise(path: string): string {
-  const segments: string[] = [];
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  return segments.join('/');
+  return posix.normalize(path).replace(/^\/+|\/+$/g, '');
 }
 
 /** The member a link points at, as a normalised name inside the archive. */
